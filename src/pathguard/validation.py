@@ -1,0 +1,91 @@
+"""Turn pydantic validation errors into located problems.
+
+Shared by every file format: the model, the policy, the importers'
+overrides and the simulator's workloads.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from pathguard.errors import InputError, Problem, did_you_mean
+from pathguard.source import Document, Loc
+
+M = TypeVar("M", bound=BaseModel)
+
+
+_UNION_TAG = re.compile(r"^(str|int|bool|float|none|list\[.*|dict\[.*|literal\[.*|function-.*)$")
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> Loc:
+    """The part of a pydantic `loc` that addresses real data (drops union tags)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+            node = node[part]
+        elif isinstance(part, str) and _UNION_TAG.match(part):
+            continue
+        else:  # a missing key: name it, nothing below it exists
+            out.append(part)
+            break
+        out.append(part)
+    return tuple(out)
+
+
+def problems_from(exc: ValidationError, doc: Document, known_fields: set[str]) -> list[Problem]:
+    """One problem per distinct (place, message) in a pydantic error."""
+    seen: set[tuple[Loc, str]] = set()
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc = _data_path(doc.data, tuple(err["loc"]))
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            message = "unknown field"
+            hint = did_you_mean(str(loc[-1]), known_fields)
+        elif kind == "missing":
+            message = "required field is missing"
+            hint = None
+        else:
+            got = err.get("input")
+            shown = f" (got `{got}`)" if isinstance(got, str | int | float | bool) else ""
+            message = err["msg"][0].lower() + err["msg"][1:] + shown
+            hint = None
+        key = (loc, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append(doc.problem(loc, kind.replace("_", "-"), message, hint))
+    return problems
+
+
+def validate(model: type[M], doc: Document) -> M:
+    """Validate `doc.data` against `model` or raise every located problem at once."""
+    if not isinstance(doc.data, dict):
+        raise InputError([doc.problem((), "invalid", "expected a mapping at the top level")])
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, doc, field_names(model))) from None
+
+
+def field_names(model: type[BaseModel]) -> set[str]:
+    """Every field name of `model` and of the models nested in it (for hints)."""
+    names: set[str] = set()
+    stack: list[Any] = [model]
+    seen: set[Any] = set()
+    while stack:
+        item = stack.pop()
+        if item in seen:
+            continue
+        seen.add(item)
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            for name, info in item.model_fields.items():
+                names.add(info.alias or name)
+                stack.append(info.annotation)
+        for arg in getattr(item, "__args__", ()):
+            stack.append(arg)
+    return names
