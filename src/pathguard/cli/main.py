@@ -1,0 +1,75 @@
+"""The `pathguard` command: the only place that prints and exits.
+
+Exit codes: 0 nothing open or unsafe, 1 findings (for CI gating), 2 unusable
+input (located errors on stderr, nothing on stdout). Any unexpected exception
+becomes one line asking for a report; the traceback only with `--debug`.
+
+Each subcommand lives in its own module exposing `register(subparsers)`,
+which adds its parser and sets `func(args) -> int` as the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+
+from pathguard.errors import InputError, PathguardError
+
+SUBCOMMANDS = (
+    "pathguard.cli.analyze",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with one clean line (it already does) and never prints usage twice."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pathguard", description=(
+        "Find every path an agent can take to a destructive API call, prove hazards "
+        "unreachable under a policy, simulate it, and enforce it at run time."))
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in SUBCOMMANDS:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = int(args.func(args))
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem.render(), file=sys.stderr)
+        return 2
+    except PathguardError as exc:
+        print(f"pathguard: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pathguard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"pathguard: internal error: {type(exc).__name__}: {exc} "
+                  "(this is a bug: please report it with the output of --debug)", file=sys.stderr)
+        return 3
+    sys.stdout.flush()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
