@@ -28,7 +28,7 @@ def world_from_document(doc: Document) -> World:
 
     def check_value(loc: tuple[str | int, ...], var: str, value: Any) -> None:
         if var not in domains:
-            problems.append(doc.problem(loc[:-1] + (var,), "unknown-variable",
+            problems.append(doc.problem((*loc[:-1], var), "unknown-variable",
                                         f"unknown state variable `{var}`",
                                         did_you_mean(var, list(domains))))
         elif canonical(value) not in domains[var]:

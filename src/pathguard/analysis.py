@@ -1,0 +1,81 @@
+"""`analyze`: the action graph, every path with its verdict, as one document.
+
+The one place that assembles SPEC §6's object; the CLI only renders it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from pathguard.errors import InputError, Problem, did_you_mean
+from pathguard.graph.build import action_graph
+from pathguard.graph.paths import enumerate_paths, path_scope
+from pathguard.graph.verdicts import Walker
+from pathguard.model.world import World
+from pathguard.policy.compile import CompiledPolicy, allow_everything
+from pathguard.report.document import AnalysisDocument, EdgeEntry, GraphSummary, PathCounts, PathEntry
+
+DEFAULT_MAX_PATHS = 1_000_000
+DEFAULT_LIST_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class PathOptions:
+    start: str | None = None
+    max_length: int | None = None
+    max_paths: int | None = DEFAULT_MAX_PATHS
+    list_limit: int | None = DEFAULT_LIST_LIMIT
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The document plus what the renderers and plots need beside it."""
+
+    document: AnalysisDocument
+    graph: nx.DiGraph
+    world: World
+
+
+def analyze(world: World, policy: CompiledPolicy | None, options: PathOptions = PathOptions()) -> Analysis:
+    """Build the graph, enumerate every path and give each its verdict under `policy`
+    (every path is open when `policy` is None)."""
+    graph = action_graph(world)
+    entries = world.entries
+    if options.start is not None:
+        if options.start not in world.by_name:
+            raise InputError([Problem("--from", None, "from", "unknown-endpoint",
+                                      f"`{options.start}` is not an endpoint of `{world.system}`",
+                                      did_you_mean(options.start, world.names))])
+        entries = tuple(e for e in entries if e == options.start)
+    effective = policy if policy is not None else allow_everything(world)
+    scope = path_scope(graph, entries, world.targets)
+    found = enumerate_paths(scope, Walker(world, effective), max_length=options.max_length,
+                            max_paths=options.max_paths, list_limit=options.list_limit)
+    notes = []
+    if options.start is not None and options.start not in world.entries:
+        notes.append(f"`{options.start}` is not an entry of the model: no path starts there")
+    document = AnalysisDocument(
+        system=world.system,
+        policy=policy.name if policy is not None else None,
+        graph=GraphSummary(
+            endpoints=graph.number_of_nodes(),
+            edges=graph.number_of_edges(),
+            entries=list(world.entries),
+            targets=list(world.targets),
+            relevant=len(scope.distance),
+            edge_list=[EdgeEntry(source=a, target=b, reasons=list(why))
+                       for a, b, why in graph.edges(data="reasons")],
+        ),
+        paths=PathCounts(
+            total=found.total, blocked=found.counts["blocked"], gated=found.counts["gated"],
+            open=found.counts["open"], complete=found.complete, limits=found.limits,
+            exhaustive_up_to=found.exhaustive_up_to, listed=len(found.listed),
+            start=options.start, max_length=options.max_length,
+        ),
+        path_list=[PathEntry(**p.to_json()) for p in found.listed],
+        notes=notes,
+        warnings=list(world.warnings),
+    )
+    return Analysis(document, graph, world)

@@ -1,0 +1,66 @@
+"""`pathguard analyze`: every path to a destructive call and what the policy does to it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pathguard.analysis import DEFAULT_LIST_LIMIT, DEFAULT_MAX_PATHS, Analysis, PathOptions, analyze
+from pathguard.cli.common import (
+    add_format,
+    load_inputs,
+    output_dir,
+    positive_int,
+    print_plain,
+    print_rich,
+    write_atomic,
+)
+from pathguard.report.markdown import render_markdown
+from pathguard.report.text import render_text
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser("analyze", help="enumerate every path to a destructive call",
+                              description="Build the action graph, enumerate every path from an entry "
+                              "to a destructive endpoint and give each its verdict under the policy.")
+    p.add_argument("endpoints", help="endpoints.yaml (the world model)")
+    p.add_argument("--policy", help="policy.yaml (without it every path is open)")
+    p.add_argument("--from", dest="start", metavar="E", help="keep only paths starting at endpoint E")
+    p.add_argument("--max-length", type=positive_int, metavar="L", help="keep paths of at most L calls")
+    p.add_argument("--max-paths", type=positive_int, default=DEFAULT_MAX_PATHS, metavar="N",
+                   help=f"stop counting after N paths (default {DEFAULT_MAX_PATHS:,}); the count is "
+                   "then reported as a lower bound")
+    p.add_argument("--list", type=positive_int, default=DEFAULT_LIST_LIMIT, metavar="N", dest="list_limit",
+                   help=f"list at most N paths, shortest first (default {DEFAULT_LIST_LIMIT:,})")
+    add_format(p)
+    p.add_argument("--out", metavar="DIR", help="also write report.md, report.json, graph.png, graph.svg")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    out = output_dir(args.out) if args.out else None
+    world, policy = load_inputs(args.endpoints, args.policy)
+    result = analyze(world, policy, PathOptions(start=args.start, max_length=args.max_length,
+                                                max_paths=args.max_paths, list_limit=args.list_limit))
+    doc = result.document
+    if out is not None:
+        write_outputs(result, out)
+    if args.format == "json":
+        print_plain(doc.model_dump_json(indent=2))
+    elif args.format == "markdown":
+        print_plain(render_markdown(doc))
+    else:
+        print_rich(render_text(doc))
+    return 1 if doc.findings else 0
+
+
+def write_outputs(result: Analysis, out: Path) -> None:
+    """report.md, report.json and the graph pictures, each written whole or not at all."""
+    from pathguard.report.plots import draw_action_graph
+
+    doc = result.document
+    pictures = draw_action_graph(result)
+    for suffix, data in pictures.items():
+        write_atomic(out / f"graph.{suffix}", data)
+    write_atomic(out / "report.json", doc.model_dump_json(indent=2) + "\n")
+    write_atomic(out / "report.md", render_markdown(doc, image="graph.svg") + "\n")
