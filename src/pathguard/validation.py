@@ -6,7 +6,6 @@ overrides and the simulator's workloads.
 
 from __future__ import annotations
 
-import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -17,23 +16,18 @@ from pathguard.source import Document, Loc
 M = TypeVar("M", bound=BaseModel)
 
 
-_UNION_TAG = re.compile(r"^(str|int|bool|float|none|list\[.*|dict\[.*|literal\[.*|function-.*)$")
-
-
-def _data_path(data: Any, loc: tuple[Any, ...]) -> Loc:
-    """The part of a pydantic `loc` that addresses real data (drops union tags)."""
+def _data_path(data: Any, loc: tuple[Any, ...], names_key: bool) -> Loc:
+    """The part of a pydantic `loc` that addresses real data: union and model tags are dropped;
+    a missing or unknown key (`names_key`) is kept as the last part so the message names it."""
     out: list[str | int] = []
     node = data
-    for part in loc:
+    for i, part in enumerate(loc):
         in_dict = isinstance(node, dict) and part in node
         if in_dict or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
             node = node[part]
-        elif isinstance(part, str) and _UNION_TAG.match(part):
-            continue
-        else:  # a missing key: name it, nothing below it exists
             out.append(part)
-            break
-        out.append(part)
+        elif names_key and i == len(loc) - 1:
+            out.append(part)
     return tuple(out)
 
 
@@ -42,8 +36,8 @@ def problems_from(exc: ValidationError, doc: Document, known_fields: set[str]) -
     seen: set[tuple[Loc, str]] = set()
     problems: list[Problem] = []
     for err in exc.errors(include_url=False):
-        loc = _data_path(doc.data, tuple(err["loc"]))
         kind = err["type"]
+        loc = _data_path(doc.data, tuple(err["loc"]), kind in ("missing", "extra_forbidden"))
         if kind == "extra_forbidden":
             message = "unknown field"
             hint = did_you_mean(str(loc[-1]), known_fields)

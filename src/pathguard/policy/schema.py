@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     NonNegativeInt,
     PositiveInt,
     StrictFloat,
     StrictInt,
     StrictStr,
+    Tag,
 )
 
 Decision = Literal["allow", "deny", "approval"]
@@ -64,6 +66,11 @@ class Intent(_Strict):
     decay: Ratio = Field(default=1.0, gt=0, le=1)
 
 
+def _forbidden_form(value: Any) -> str:
+    """A forbidden entry is a `[first, then]` pair or a mapping: validate it as one of them only."""
+    return "pair" if isinstance(value, list) else "entry"
+
+
 class PolicySpec(_Strict):
     policy: StrictStr = Field(min_length=1)
     description: StrictStr = ""
@@ -71,6 +78,7 @@ class PolicySpec(_Strict):
     critical: list[StrictStr] = []
     rules: list[Rule] = []
     budget: Budget | None = None
-    forbidden: list[Forbidden | list[StrictStr]] = []
+    forbidden: list[Annotated[Annotated[Forbidden, Tag("entry")] | Annotated[list[StrictStr], Tag("pair")],
+                              Discriminator(_forbidden_form)]] = []
     subagents: Subagents | None = None
     intent: Intent | None = None
