@@ -20,6 +20,7 @@ from pathguard.errors import InputError, PathguardError
 
 SUBCOMMANDS = (
     "pathguard.cli.analyze",
+    "pathguard.cli.check",
 )
 
 

@@ -1,0 +1,78 @@
+"""Run the engines and turn what they established into verdicts.
+
+`explicit`: BFS; an exhausted state space proves `safe`. `smt`: bounded model
+checking up to the bound, then an unbounded proof attempt (Spacer). `auto`:
+explicit search while the state space stays under `AUTO_STATES` states, then
+SMT for the hazards still open. Every counterexample, whichever engine found
+it, is replayed through `decide()` before it is reported.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from pathguard.model.world import World
+from pathguard.modelcheck.bypass import bypasses
+from pathguard.modelcheck.explicit import Exploration, explore
+from pathguard.modelcheck.replay import replay
+from pathguard.modelcheck.results import CheckResult, HazardResult
+from pathguard.modelcheck.system import Options, TransitionSystem
+from pathguard.policy.compile import CompiledPolicy
+
+Engine = Literal["auto", "explicit", "smt"]
+AUTO_STATES = 200_000
+EXPLICIT_STATES = 20_000_000
+DEFAULT_SMT_BOUND = 30
+
+
+def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", bound: int | None = None,
+          options: Options | None = None, blocked: list[tuple[str, ...]] | None = None,
+          max_states: int | None = None) -> CheckResult:
+    """Verdicts for every hazard of `world` under `policy`, and the bypasses among `blocked`."""
+    options = options or Options()
+    started = time.perf_counter()
+    system = TransitionSystem(world, policy, options)
+    blocked = blocked or []
+    targets = tuple(dict.fromkeys(p[-1] for p in blocked))
+    limit = max_states or (EXPLICIT_STATES if engine == "explicit" else AUTO_STATES)
+    hazards: dict[str, HazardResult] = {}
+    used = engine
+    found = explore(system, hazards=() if engine == "smt" else None, targets=targets, bound=bound,
+                    max_states=limit)
+    if engine != "smt":
+        used = "explicit"
+        for name in world.hazards:
+            hazards[name] = _explicit_verdict(world, policy, options, name, found)
+    open_hazards = [n for n in world.hazards if n not in hazards or hazards[n].verdict == "unknown"]
+    if engine != "explicit" and open_hazards:
+        from pathguard.modelcheck.smt.engine import smt_check
+
+        smt_bound = bound if bound is not None else DEFAULT_SMT_BOUND
+        for name, result in smt_check(world, policy, open_hazards, bound=smt_bound, options=options).items():
+            hazards[name] = result
+        used = "smt" if engine == "smt" else "auto (explicit, then smt)"
+    found_bypasses, unreached = bypasses(world, policy, blocked, found, options)
+    return CheckResult(
+        system=world.system, policy=policy.name, engine=used,
+        options={"assume_approvals": options.assume_approvals, "model_time": options.model_time,
+                 "bound": bound, "max_states": limit},
+        reductions=system.reductions.applied, hazards={n: hazards[n] for n in world.hazards},
+        bypasses=found_bypasses, blocked_unreached=unreached, states=found.states,
+        seconds=round(time.perf_counter() - started, 3))
+
+
+def _explicit_verdict(world: World, policy: CompiledPolicy, options: Options, name: str,
+                      found: Exploration) -> HazardResult:
+    condition = dict(world.hazards[name])
+    calls = found.hazards.get(name)
+    if calls is not None:
+        trace = replay(world, policy, calls, options, hazard=name)
+        depth = sum(1 for c in calls if c != "wait")
+        return HazardResult(name, "unsafe", "explicit", depth=depth, trace=trace, condition=condition)
+    if found.exhausted:
+        return HazardResult(name, "safe", "explicit", proof=f"state space exhausted: {found.states} states",
+                            condition=condition)
+    return HazardResult(name, "unknown", "explicit", bound=found.explored, condition=condition,
+                        proof=f"no counterexample of at most {found.explored} calls; stopped by "
+                              f"{found.stopped_by}")

@@ -1,0 +1,222 @@
+"""The transition system of SPEC §5: states, initial state and steps, through `decide()`.
+
+A state is (world variables, known facts, session state). A call is enabled
+when its `needs` are known, its `when` holds and `decide()` allows it (or asks
+for approval, under `assume_approvals`). Running it adds `produces`, applies
+`sets` and updates the session with `executed()`. The model knows nothing of
+search (stateright's split): the explicit BFS, the SMT encoding's replay and
+the simulator drive it.
+
+Reductions (kept exact, listed in `Reductions.applied`): the session holds only
+what the compiled policy can observe, and counters are saturated at a cap above
+which no decision can change. Why that is decision-preserving: `decide()` reads
+a counter either as `count >= T` (budget thresholds: `max_actions`,
+`max_writes`, `max_critical`, the read-only thresholds) or, in a rule's `when`,
+compared with an integer literal. With `cap >= T` for every threshold and
+`cap > c` for every literal `c`, every value `>= cap` answers every such test
+like `cap` does; `executed()` only adds one, and `min(min(x, cap) + 1, cap) ==
+min(x + 1, cap)`, so saturating after each step commutes with running the
+calls. A counter compared with another counter in a `when` is never saturated.
+Counters no clause reads are held at 0.
+
+`--model-time` adds a `wait` step: the agent waits until its whole window has
+expired, so the window counts (`window_*`) drop to 0; totals, history and
+`closed` stay. Waiting for only part of the window gives window counts between
+0 and the current ones, and since every budget test is monotone in them (lower
+counts are never more restrictive) the full expiry simulates every partial
+one: the reachable worlds are exactly those of the real sliding window. A
+`wait` is not a call: counterexample lengths count calls only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from pathguard.model.world import World
+from pathguard.policy.compile import CompiledPolicy
+from pathguard.policy.when import Cmp, Expr, Name, Not
+from pathguard.semantics.decide import decide
+from pathguard.semantics.effect import Decision, Effect, Reason
+from pathguard.semantics.session import SessionState, executed
+
+WAIT = "wait"
+WAIT_DECISION = Decision(Effect.ALLOW, (Reason("time", "wait", "time: the agent waits until its "
+                                               "budget window has expired"),))
+_TOTALS = ("actions", "reads", "writes", "deletes", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the static default leaves out (SPEC §5 assumes none of these)."""
+
+    assume_approvals: bool = False
+    model_time: bool = False
+
+    @property
+    def max_effect(self) -> Effect:
+        return Effect.APPROVAL if self.assume_approvals else Effect.ALLOW
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """World values (in `world.variables` order), known facts, session state."""
+
+    world: tuple[str, ...]
+    facts: frozenset[str]
+    session: SessionState
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    call: str
+    decision: Decision
+    state: State
+
+
+def _compared_names(expr: Expr) -> set[str]:
+    """Names compared with another name somewhere in `expr` (never saturated)."""
+    if isinstance(expr, Cmp):
+        if isinstance(expr.left, Name) and isinstance(expr.right, Name):
+            return {expr.left.name, expr.right.name}
+        return set()
+    if isinstance(expr, Not):
+        return _compared_names(expr.item)
+    return set().union(*(_compared_names(i) for i in expr.items))
+
+
+@dataclass(frozen=True)
+class Reductions:
+    """Caps per session counter (None: never saturated, 0: not observed, held at 0)."""
+
+    caps: dict[str, int | None]
+    applied: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def of(cls, policy: CompiledPolicy) -> Reductions:
+        unsaturable: set[str] = set()
+        for plan in policy.plans.values():
+            for rule in plan.rules:
+                if rule.condition is not None:
+                    unsaturable |= _compared_names(rule.condition)
+        literal_cap = max(policy.constants, default=0) + 1
+
+        def when_cap(name: str) -> int | None:
+            if name not in policy.observed:
+                return 0
+            return None if name in unsaturable else max(literal_cap, 1)
+
+        def budget_cap(*limits: int | None) -> int:
+            return max((x for x in limits if x is not None), default=0)
+
+        caps: dict[str, int | None] = {name: when_cap(name) for name in _TOTALS}
+        caps["same_resource_reads"] = when_cap("same_resource_reads")
+        caps["same_endpoint"] = when_cap("same_endpoint")
+        caps["window_actions"] = budget_cap(policy.max_actions, policy.read_only_actions)
+        caps["window_writes"] = budget_cap(policy.max_writes, policy.read_only_writes)
+        caps["window_critical"] = budget_cap(policy.max_critical)
+        dropped = sorted(n for n, c in caps.items() if c == 0)
+        saturated = sorted(f"{n} at {c}" for n, c in caps.items() if c)
+        applied = []
+        if dropped:
+            applied.append("not observed by the policy, held at 0: " + ", ".join(dropped))
+        if saturated:
+            applied.append("saturated (no decision changes above): " + ", ".join(saturated))
+        if policy.memory:
+            applied.append(f"history kept: last {policy.memory} call(s)")
+        else:
+            applied.append("history not observed, not kept")
+        unbounded = sorted(n for n, c in caps.items() if c is None)
+        if unbounded:
+            applied.append("compared with another counter, not saturated: " + ", ".join(unbounded))
+        return cls(caps, tuple(applied))
+
+    @property
+    def finite(self) -> bool:
+        return all(c is not None for c in self.caps.values())
+
+    def reduce(self, s: SessionState) -> SessionState:
+        """`s` with every counter saturated at its cap (decision-preserving, see module doc)."""
+        caps = self.caps
+
+        def cap(name: str, value: int) -> int:
+            c = caps[name]
+            return value if c is None else min(value, c)
+
+        rr, ec = caps["same_resource_reads"], caps["same_endpoint"]
+        return replace(
+            s,
+            actions=cap("actions", s.actions), reads=cap("reads", s.reads),
+            writes=cap("writes", s.writes), deletes=cap("deletes", s.deletes),
+            critical=cap("critical", s.critical),
+            window_actions=cap("window_actions", s.window_actions),
+            window_writes=cap("window_writes", s.window_writes),
+            window_critical=cap("window_critical", s.window_critical),
+            resource_reads=s.resource_reads if rr is None else tuple(min(x, rr) for x in s.resource_reads),
+            endpoint_calls=s.endpoint_calls if ec is None else tuple(min(x, ec) for x in s.endpoint_calls),
+        )
+
+
+def expire_window(s: SessionState) -> SessionState:
+    """The session after the agent waited out its whole budget window (`--model-time`)."""
+    return replace(s, window_actions=0, window_writes=0, window_critical=0)
+
+
+class TransitionSystem:
+    """`initial_state()` and `steps(state)` of one world under one policy."""
+
+    def __init__(self, world: World, policy: CompiledPolicy, options: Options | None = None,
+                 *, reduce: bool = True) -> None:
+        self.world = world
+        self.policy = policy
+        self.options = options or Options()
+        self.variables = tuple(world.variables)
+        self.slot = {v: i for i, v in enumerate(self.variables)}
+        self.reductions = Reductions.of(policy)
+        self._reduce = self.reductions.reduce if reduce else (lambda s: s)
+        self.hazards = {name: tuple((self.slot[v], value) for v, value in conj)
+                        for name, conj in world.hazards.items()}
+
+    def initial_state(self) -> State:
+        world = tuple(self.world.initial[v] for v in self.variables)
+        return State(world, frozenset(), self._reduce(SessionState.root(self.policy)))
+
+    def world_enabled(self, world: tuple[str, ...], call: str) -> bool:
+        """The call's `when` holds on these world values."""
+        return all(world[self.slot[v]] in values for v, values in self.world.by_name[call].when)
+
+    def world_after(self, world: tuple[str, ...], call: str) -> tuple[str, ...]:
+        values = list(world)
+        for v, value in self.world.by_name[call].sets:
+            values[self.slot[v]] = value
+        return tuple(values)
+
+    def session_step(self, session: SessionState, call: str) -> tuple[Decision, SessionState | None]:
+        """`decide()` on the call, and the (reduced) session after it if it may run."""
+        decision = decide(self.world, self.policy, session, call)
+        if decision.effect > self.options.max_effect:
+            return decision, None
+        return decision, self._reduce(executed(self.policy, session, self.policy.plans[call]))
+
+    def waited(self, session: SessionState) -> SessionState | None:
+        """The session after a `wait` step, or None when time is not modelled or changes nothing."""
+        if not self.options.model_time:
+            return None
+        after = expire_window(session)
+        return None if after == session else after
+
+    def steps(self, state: State) -> Iterator[Step]:
+        """Every enabled step from `state`, calls in file order, then `wait`."""
+        for e in self.world.endpoints:
+            if not e.needs <= state.facts or not self.world_enabled(state.world, e.name):
+                continue
+            decision, session = self.session_step(state.session, e.name)
+            if session is not None:
+                yield Step(e.name, decision, State(self.world_after(state.world, e.name),
+                                                   state.facts | e.produces, session))
+        session = self.waited(state.session)
+        if session is not None:
+            yield Step(WAIT, WAIT_DECISION, State(state.world, state.facts, session))
+
+    def satisfies(self, world: tuple[str, ...], hazard: str) -> bool:
+        return all(world[i] == value for i, value in self.hazards[hazard])
