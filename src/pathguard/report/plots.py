@@ -86,17 +86,20 @@ def draw_action_graph(analysis: Analysis) -> dict[str, bytes]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import networkx as nx
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch, Patch
 
     doc = analysis.document
     graph = analysis.graph
     on_paths = {n for p in doc.path_list for n in p.calls}
-    if graph.number_of_nodes() > MAX_FULL_GRAPH:
-        graph = graph.subgraph(on_paths or list(doc.graph.entries)).copy()
-    entries = [e for e in ((doc.paths.start and [doc.paths.start]) or doc.graph.entries) if e in graph]
-    targets = set(doc.graph.targets)
+    entries = [e for e in ([doc.paths.start] if doc.paths.start else doc.graph.entries) if e in graph]
+    keep = set(entries).union(*(nx.descendants(graph, e) for e in entries)) if entries else set(graph)
+    if len(keep) > MAX_FULL_GRAPH:
+        keep = on_paths or set(entries)
+    graph = graph.subgraph(keep).copy()
     column = _columns(graph, entries)
+    targets = set(doc.graph.targets)
     height = _order(graph, column)
     verdicts = _edge_verdicts(analysis)
     n_cols = max(column.values(), default=0) + 1
@@ -106,22 +109,27 @@ def draw_action_graph(analysis: Analysis) -> dict[str, bytes]:
     plt.rcParams["svg.hashsalt"] = "pathguard"
     fig, ax = plt.subplots(figsize=(max(8.0, 2.6 * n_cols + 2), max(5.0, 0.62 * tallest + 2.2)))
     ax.set_axis_off()
-    for a, b in sorted(graph.edges, key=lambda e: RANK.get(verdicts.get(e, ""), -1)):
-        verdict = verdicts.get((a, b))
-        colour = VERDICT_COLOURS[verdict] if verdict else FAINT
-        ax.add_patch(FancyArrowPatch(
-            xy[a], xy[b], arrowstyle="-|>", mutation_scale=11, shrinkA=34, shrinkB=34,
-            connectionstyle="arc3,rad=0.12" if column[a] >= column[b] else "arc3,rad=0.0",
-            color=colour, lw=2.2 if verdict else 0.8, alpha=0.95 if verdict else 0.7,
-            zorder=3 if verdict else 1))
+    boxes = {}
     for node, (x, y) in xy.items():
         is_target, is_entry = node in targets, node in entries
         face = "#fde0dc" if is_target else ("#dff0d8" if is_entry else "white")
         edge = "#b2182b" if is_target else ("#2e7d32" if is_entry else "#555555")
-        ax.text(x, y, node, ha="center", va="center", fontsize=8, zorder=4,
-                fontweight="bold" if node in on_paths else "normal",
-                bbox={"boxstyle": "round,pad=0.35", "fc": face, "ec": edge,
-                      "lw": 1.8 if (is_target or is_entry) else 0.8})
+        label = ax.text(x, y, node, ha="center", va="center", fontsize=8, zorder=4,
+                        fontweight="bold" if node in on_paths else "normal",
+                        bbox={"boxstyle": "round,pad=0.35", "fc": face, "ec": edge,
+                              "lw": 1.8 if (is_target or is_entry) else 0.8})
+        boxes[node] = label
+    fig.canvas.draw()  # lay the labels out so arrows can be clipped at their boxes
+    for a, b in sorted(graph.edges, key=lambda e: RANK.get(verdicts.get(e, ""), -1)):
+        verdict = verdicts.get((a, b))
+        colour = VERDICT_COLOURS[verdict] if verdict else FAINT
+        same, back = column[a] == column[b], column[a] > column[b]
+        ax.add_patch(FancyArrowPatch(
+            xy[a], xy[b], arrowstyle="-|>", mutation_scale=11, shrinkA=3, shrinkB=3,
+            patchA=boxes[a].get_bbox_patch(), patchB=boxes[b].get_bbox_patch(),
+            connectionstyle=f"arc3,rad={0.45 if same else (0.25 if back else 0.0)}",
+            color=colour, lw=2.2 if verdict else 0.7, alpha=0.95 if verdict else 0.6,
+            zorder=3 if verdict else 1))
     xs = [x for x, _ in xy.values()] or [0.0]
     ys = [y for _, y in xy.values()] or [0.0]
     ax.set_xlim(min(xs) - 1.8, max(xs) + 1.8)
@@ -141,8 +149,10 @@ def draw_action_graph(analysis: Analysis) -> dict[str, bytes]:
     ]
     ax.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=8,
               frameon=False)
-    ax.text(0.0, 1.0, "columns: calls from the entry →", transform=ax.transAxes, fontsize=7,
-            color="#666666", va="bottom")
+    hidden = doc.graph.endpoints - graph.number_of_nodes()
+    fig.text(0.01, 0.01, "columns: calls from the entry →" + (
+        f"   ({hidden} endpoints not reachable from the entry, or on no path, are not drawn)"
+        if hidden else ""), fontsize=7, color="#666666", va="bottom")
     fig.tight_layout()
     out = {}
     for fmt in ("png", "svg"):
