@@ -1,0 +1,158 @@
+"""The trace store interface: what the runtime writes and the audit commands read.
+
+Records follow the article's AgentTrace/ActionTrace: a session (agent, declared
+intent, parent, final state), its actions (timestamp, parameters, decision,
+reasons, result, latency, token cost, intent deviation) and its alerts. The
+store also keeps out-of-band approval requests and shared budget scopes, the
+two pieces of state several processes must agree on. Every back end (memory,
+SQLite, PostgreSQL) passes the one conformance suite in tests/store/.
+Timestamps are seconds since the epoch (floats), as the injectable clock gives them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pathguard.errors import PathguardError
+
+FINAL_STATES = ("running", "completed", "blocked", "cancelled", "error")
+APPROVAL_STATES = ("pending", "granted", "denied", "expired", "used")
+
+
+class StoreError(PathguardError):
+    """The store is unusable (down, corrupt, wrong URL); the runtime turns this into deny."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """AgentTrace header: one guarded session."""
+
+    session_id: str
+    agent: str
+    intent: str
+    started: float
+    parent: str | None = None
+    final_state: str = "running"
+    ended: float | None = None
+    policy: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """ActionTrace: one checked call. `seq` numbers the session's actions from 1.
+    `deviation` is the session's intent deviation (0-100) after this decision, None
+    when the intent layer is off."""
+
+    session_id: str
+    seq: int
+    ts: float
+    endpoint: str
+    params: dict[str, Any]
+    effect: str
+    reasons: tuple[str, ...]
+    deviation: float | None
+    result: str | None = None
+    latency_ms: float | None = None
+    token_cost: int | None = None
+    approval_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    session_id: str
+    ts: float
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRow:
+    """An out-of-band request for one exact call (`call_hash`).
+
+    `kind` is what a grant unlocks: `approval` (an `approval` decision),
+    `unlock` (a layer-3 forbidden transition), or `spawn` (a sub-agent whose
+    intent strays from its parent's). `barred` lists the identities that may not
+    decide it: the agent and the agents of its ancestor sessions."""
+
+    id: int
+    call_hash: str
+    session_id: str
+    agent: str
+    barred: tuple[str, ...]
+    endpoint: str
+    params: dict[str, Any]
+    kind: str
+    reasons: tuple[str, ...]
+    status: str
+    created: float
+    expires: float
+    decided_by: str | None = None
+    decided_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTrace:
+    """A whole AgentTrace, as `trace show` prints it."""
+
+    session: SessionRow
+    actions: tuple[ActionRow, ...]
+    alerts: tuple[AlertRow, ...]
+
+
+class Store(Protocol):
+    """One interface, three back ends. Methods raise StoreError when the store fails."""
+
+    url: str
+
+    def open_session(self, row: SessionRow) -> None: ...
+    def close_session(self, session_id: str, final_state: str, ended: float) -> None: ...
+    def append_action(self, row: ActionRow, *, durable: bool) -> None:
+        """Store a decision; with `durable` it is committed before this returns."""
+    def update_action(self, session_id: str, seq: int, result: str | None,
+                      latency_ms: float | None, token_cost: int | None) -> None: ...
+    def add_alert(self, row: AlertRow) -> None: ...
+    def sessions(self, limit: int = 100, agent: str | None = None) -> list[SessionRow]: ...
+    def session(self, session_id: str) -> SessionTrace | None: ...
+
+    def open_approval(self, row: ApprovalRow) -> int:
+        """Store a new pending request (its `id` is ignored) and return its id."""
+    def approval(self, approval_id: int) -> ApprovalRow | None: ...
+    def latest_approval(self, call_hash: str) -> ApprovalRow | None: ...
+    def approvals(self, status: str | None = None) -> list[ApprovalRow]: ...
+    def transition(self, approval_id: int, old: str, new: str, by: str | None = None,
+                   at: float | None = None) -> bool:
+        """Atomically move a request from `old` to `new`; False if it was not in `old`."""
+
+    def ensure_scope(self, scope: str, limit: int) -> None:
+        """Create a shared budget scope (keeps the existing one, and its use, if any)."""
+    def reserve(self, scope: str) -> bool:
+        """Atomically take one unit of `scope`; False when the scope is used up."""
+    def scope_used(self, scope: str) -> tuple[int, int]:
+        """(used, limit) of a scope."""
+
+    def close(self) -> None: ...
+
+
+def open_store(url: str) -> Store:
+    """`memory`, `sqlite:///path` (or a plain `.db` path) or `postgresql://...`."""
+    if url == "memory":
+        from pathguard.store.memory import MemoryStore
+
+        return MemoryStore()
+    if url.startswith("sqlite:"):
+        path = url.removeprefix("sqlite:///")  # SQLAlchemy's spelling: sqlite:////abs/path.db
+        if not path or path == url:
+            raise StoreError(f"`{url}`: no database path (write sqlite:///file.db)")
+        from pathguard.store.sqlite import SQLiteStore
+
+        return SQLiteStore(path, url)
+    if url.startswith(("postgresql://", "postgres://")):
+        from pathguard.store.postgres import PostgresStore
+
+        return PostgresStore(url)
+    if url.endswith((".db", ".sqlite", ".sqlite3")):
+        from pathguard.store.sqlite import SQLiteStore
+
+        return SQLiteStore(url, f"sqlite:///{url}")
+    raise StoreError(f"unknown store `{url}`: use `memory`, `sqlite:///path` or `postgresql://...`")
