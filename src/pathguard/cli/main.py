@@ -21,6 +21,9 @@ from pathguard.errors import InputError, PathguardError
 SUBCOMMANDS = (
     "pathguard.cli.analyze",
     "pathguard.cli.check",
+    "pathguard.cli.approvals",
+    "pathguard.cli.trace",
+    "pathguard.cli.importer",
 )
 
 

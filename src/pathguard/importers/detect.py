@@ -1,0 +1,76 @@
+"""One entry point for every input a user may hand to `analyze`.
+
+`load_any(path)` looks at the content, not the file name: a top-level
+`openapi` key is an OpenAPI spec, a top-level `tools` list is an MCP
+`tools/list` result, anything else is a pathguard `endpoints.yaml`. Specs are
+imported in memory; nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pathguard.importers.draft import Draft
+from pathguard.importers.mcp import draft_from_mcp
+from pathguard.importers.openapi import draft_from_openapi
+from pathguard.importers.overrides import apply_overrides, load_overrides
+from pathguard.importers.rawfile import parse_data, read_text
+from pathguard.model.load import load_world, world_from_document
+from pathguard.model.world import World
+from pathguard.source import Document
+
+_YAML_OPENAPI = re.compile(r"^(openapi|swagger)\s*:", re.MULTILINE)
+_JSON_TOP = re.compile(r'^\s{0,4}"(openapi|swagger|tools|system|endpoints)"\s*:', re.MULTILINE)
+_YAML_TOOLS = re.compile(r"^tools\s*:", re.MULTILINE)
+
+
+@dataclass
+class Imported:
+    """A draft, the world it validates to, and how long the import took (seconds, wall clock)."""
+
+    format: str
+    draft: Draft
+    world: World
+    seconds: float
+
+
+def sniff(text: str) -> str:
+    """`openapi`, `mcp` or `endpoints`, from the content alone."""
+    head = text.lstrip()
+    if head.startswith("{"):
+        top = _JSON_TOP.findall(text[:200_000])
+        if top:
+            return {"openapi": "openapi", "swagger": "openapi", "tools": "mcp"}.get(top[0], "endpoints")
+    if _YAML_OPENAPI.search(text):
+        return "openapi"
+    if _YAML_TOOLS.search(text) and not re.search(r"^endpoints\s*:", text, re.MULTILINE):
+        return "mcp"
+    return "endpoints"
+
+
+def import_file(path: str | Path, fmt: str | None = None, overrides: str | Path | None = None) -> Imported:
+    """Import an OpenAPI or MCP file (format sniffed unless given), apply overrides, validate."""
+    start = time.perf_counter()
+    name = str(path)
+    text = read_text(path)
+    fmt = fmt or sniff(text)
+    data: Any = parse_data(text, name)
+    draft = draft_from_openapi(data, name) if fmt == "openapi" else draft_from_mcp(data, name)
+    doc = Document(name, None)
+    if overrides is not None:
+        spec, doc = load_overrides(overrides)
+        apply_overrides(draft, spec, doc)
+    world = world_from_document(Document(doc.file, draft.document(), doc.lines))
+    return Imported(fmt, draft, world, time.perf_counter() - start)
+
+
+def load_any(path: str | Path) -> World:
+    """The world of an `endpoints.yaml`, an OpenAPI spec or an MCP tools list."""
+    fmt = sniff(read_text(path))
+    if fmt == "endpoints":
+        return load_world(path)
+    return import_file(path, fmt).world

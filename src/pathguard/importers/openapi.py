@@ -1,0 +1,225 @@
+"""OpenAPI 3.0/3.1 -> a draft world: one endpoint per operation.
+
+Kind comes from the method, refined by the vocabulary of `classify.py`
+(a POST to `.../rebuild` cannot be undone); the resource from the path;
+knowledge facts from path and body parameters matched against the objects
+other operations return (`facts.py`); state and hazards from `state.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pathguard.errors import InputError, Problem
+from pathguard.importers import classify as vocab
+from pathguard.importers.draft import Draft, DraftEndpoint
+from pathguard.importers.facts import Need, Record, link
+from pathguard.importers.rawfile import parse_data, read_text
+from pathguard.importers.refs import Refs
+from pathguard.importers.state import infer_state
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_PARAM = re.compile(r"^\{(.+)\}$")
+_MAX_DESCRIPTION = 300
+
+
+def import_openapi(path: str | Path) -> Draft:
+    """Read an OpenAPI file and infer its world model."""
+    name = str(path)
+    return draft_from_openapi(parse_data(read_text(path), name), name)
+
+
+def draft_from_openapi(data: Any, file: str) -> Draft:
+    if not isinstance(data, dict):
+        raise InputError([Problem(file, None, "", "invalid", "expected a mapping at the top level")])
+    if "swagger" in data:
+        raise InputError([Problem(file, None, "swagger", "unsupported",
+                                  "Swagger 2.0 is not supported", "convert it to OpenAPI 3 first")])
+    if not str(data.get("openapi", "")).startswith("3"):
+        raise InputError([Problem(file, None, "openapi", "unsupported",
+                                  "not an OpenAPI 3.x document (no `openapi: 3.x` key)")])
+    paths = data.get("paths")
+    if not isinstance(paths, dict) or not paths:
+        raise InputError([Problem(file, None, "paths", "empty", "the spec has no paths")])
+    refs = Refs(data, file)
+    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    title = str(info.get("title") or Path(file).stem)
+    draft = Draft(system=vocab.snake(title), source=file,
+                  description=f"{title} {info.get('version', '')}".strip() + " (imported from OpenAPI)")
+    needs: dict[str, list[Need]] = {}
+    records: dict[str, list[Record]] = {}
+    verbs: dict[str, str] = {}
+    for raw_path, raw_item in paths.items():
+        item = refs.resolve(raw_item)
+        if not isinstance(item, dict):
+            continue
+        shared = item.get("parameters") or []
+        for method in METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            ep, op_needs, op_records, verb = _operation(refs, str(raw_path), method, op, shared)
+            ep.name = _unique(ep.name, draft.endpoints)
+            draft.endpoints[ep.name] = ep
+            needs[ep.name], records[ep.name] = op_needs, op_records
+            if verb:
+                verbs[ep.name] = verb
+    if not draft.endpoints:
+        raise InputError([Problem(file, None, "paths", "empty", "the spec has no operations")])
+    link(draft, needs, records)
+    infer_state(draft, verbs)
+    return draft
+
+
+def _unique(name: str, taken: dict[str, Any]) -> str:
+    out, n = name, 2
+    while out in taken:
+        out, n = f"{name}_{n}", n + 1
+    return out
+
+
+def _segments(path: str) -> list[tuple[str, bool]]:
+    """(segment, is_parameter) of a path, without empty and version segments."""
+    out = []
+    for seg in path.split("/"):
+        m = _PARAM.match(seg)
+        if m:
+            out.append((m.group(1), True))
+        elif seg and not vocab.is_version(seg):
+            out.append((seg, False))
+    return out
+
+
+def resource_of(path: str) -> tuple[str, str | None]:
+    """(resource, trailing action verb) of a path: `/v2/volumes/{id}/actions` -> volume."""
+    segs = _segments(path)
+    verb = None
+    literal = [i for i, (_, is_param) in enumerate(segs) if not is_param]
+    while literal:
+        seg = vocab.snake(segs[literal[-1]][0])
+        last = literal[-1] == len(segs) - 1
+        if last and verb is None and (seg in vocab.VERBS or vocab.lifecycle_of(seg)):
+            verb = seg
+            literal.pop()
+            continue
+        if seg in ("actions", "action"):
+            literal.pop()
+            continue
+        return vocab.singular(seg), verb
+    return "api", verb
+
+
+def _operation(refs: Refs, path: str, method: str, op: dict[str, Any],
+               shared: list[Any]) -> tuple[DraftEndpoint, list[Need], list[Record], str | None]:
+    resource, verb = resource_of(path)
+    name = vocab.snake(str(op["operationId"])) if op.get("operationId") else \
+        vocab.snake(f"{method}_{path}")
+    kind = vocab.METHOD_KIND.get(method, "write")
+    ep = DraftEndpoint(name=name, kind=kind, resource=resource, call=f"{method.upper()} {path}",
+                       description=_description(op))
+    ep.notes.append(f"kind {kind}: method {method.upper()}")
+    body = _json_schema(refs, refs.resolve(op.get("requestBody")))
+    word = vocab.irreversible_word(verb) if verb and kind != "read" else None
+    if word:
+        ep.reversible = False
+        ep.notes.append(f"reversible false: path segment `{verb}` is in the irreversible vocabulary")
+    elif body is not None and kind == "write":
+        hits = [t for t in refs.enum_of(body, "type") if vocab.irreversible_word(t)]
+        if hits:
+            ep.reversible = False
+            ep.notes.append("reversible false: request `type` may be "
+                            + ", ".join(f"`{h}`" for h in hits[:4]) + " (irreversible vocabulary)")
+    needs = _needs(refs, path, op, shared, body=body, resource=resource)
+    return ep, needs, _records(refs, op, resource), verb
+
+
+def _description(op: dict[str, Any]) -> str:
+    summary = " ".join(str(op.get("summary") or "").split())
+    text = str(op.get("description") or "").strip().split("\n\n")[0]
+    text = " ".join(text.split())
+    out = summary if not text or text == summary else (f"{summary}. {text}" if summary else text)
+    return out if len(out) <= _MAX_DESCRIPTION else out[: _MAX_DESCRIPTION - 1].rstrip() + "…"
+
+
+def _json_schema(refs: Refs, holder: Any) -> Any | None:
+    if not isinstance(holder, dict):
+        return None
+    for media, body in (holder.get("content") or {}).items():
+        if ("json" in str(media) or media == "*/*") and isinstance(body, dict) and "schema" in body:
+            return body["schema"]
+    return None
+
+
+def _needs(refs: Refs, path: str, op: dict[str, Any], shared: list[Any], *, body: Any,
+           resource: str) -> list[Need]:
+    params: dict[tuple[str, str], dict[str, Any]] = {}
+    for raw in list(shared) + list(op.get("parameters") or []):
+        p = refs.resolve(raw)
+        if isinstance(p, dict) and "name" in p:
+            params[(str(p.get("in")), str(p["name"]))] = p
+    out: list[Need] = []
+    segs = _segments(path)
+    for i, (seg, is_param) in enumerate(segs):
+        if not is_param:
+            continue
+        schema = refs.resolve(params.get(("path", seg), {}).get("schema")) or {}
+        if isinstance(schema, dict) and ("enum" in schema or schema.get("format") in ("date", "date-time")):
+            continue
+        before = vocab.singular(vocab.snake(segs[i - 1][0])) if i and not segs[i - 1][1] else resource
+        out.append(_identifier(seg, before, f"path parameter `{{{seg}}}`"))
+    if body is not None:
+        props = refs.properties(body)
+        for prop in sorted(refs.required(body)):
+            if prop in props and vocab.words(prop)[-1:] and vocab.words(prop)[-1] in ("id", "ids", "uuid"):
+                need = _identifier(prop, resource, f"required body field `{prop}`")
+                out.append(Need(need.fact, need.resources, need.fields, need.evidence, optional=True))
+    return out
+
+
+def _identifier(param: str, before: str, evidence: str) -> Need:
+    """The fact a parameter names: `{id}` after `volumes` is `volume_id`."""
+    name = vocab.snake(param)
+    if name in vocab.GENERIC:
+        return Need(f"{before}_{name}", (before,), vocab.GENERIC[name], evidence)
+    parts = name.split("_")
+    if parts[-1] == "ids":
+        parts[-1] = "id"
+        name = "_".join(parts)
+    fields = vocab.ID_SUFFIX.get(parts[-1], (name,))
+    stem = "_".join(parts[:-1]) if parts[-1] in vocab.ID_SUFFIX and len(parts) > 1 else name
+    return Need(name, tuple(dict.fromkeys((before, stem))), fields, evidence)
+
+
+def _records(refs: Refs, op: dict[str, Any], resource: str) -> list[Record]:
+    out: list[Record] = []
+    responses = op.get("responses") or {}
+    for code in sorted(str(c) for c in responses):
+        if not code.startswith("2"):
+            continue
+        raw = responses.get(code, responses.get(int(code)) if code.isdigit() else None)
+        schema = _json_schema(refs, refs.resolve(raw))
+        if schema is not None:
+            _walk(refs, schema, f"response {code}", resource, depth=0, out=out)
+    return out
+
+
+def _walk(refs: Refs, schema: Any, where: str, owner: str, *, depth: int, out: list[Record]) -> None:
+    items = refs.items(schema)
+    if items is not None:
+        _walk(refs, items, where + "[]", owner, depth=depth, out=out)
+        return
+    props = refs.properties(schema)
+    if not props:
+        return
+    out.append(Record(owner, frozenset(vocab.snake(k) for k in props), where))
+    if depth >= 2:
+        return
+    for key, sub in props.items():
+        child = refs.items(sub)
+        target = child if child is not None else sub
+        if refs.properties(target):
+            field = vocab.snake(key)
+            _walk(refs, sub, f"{where}.{key}", owner if field in vocab.WRAPPERS else vocab.singular(field),
+                  depth=depth + 1, out=out)
