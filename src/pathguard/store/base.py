@@ -134,8 +134,12 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(url: str) -> Store:
-    """`memory`, `sqlite:///path` (or a plain `.db` path) or `postgresql://...`."""
+DEFAULT_URL = "sqlite:///pathguard.db"
+
+
+def open_store(url: str, *, create: bool = True) -> Store:
+    """`memory`, `sqlite:///path` (or a plain `.db` path) or `postgresql://...`.
+    Without `create`, a SQLite file that does not exist is an error (for the audit commands)."""
     if url == "memory":
         from pathguard.store.memory import MemoryStore
 
@@ -144,15 +148,21 @@ def open_store(url: str) -> Store:
         path = url.removeprefix("sqlite:///")  # SQLAlchemy's spelling: sqlite:////abs/path.db
         if not path or path == url:
             raise StoreError(f"`{url}`: no database path (write sqlite:///file.db)")
-        from pathguard.store.sqlite import SQLiteStore
-
-        return SQLiteStore(path, url)
+        return _sqlite(path, url, create)
     if url.startswith(("postgresql://", "postgres://")):
         from pathguard.store.postgres import PostgresStore
 
         return PostgresStore(url)
     if url.endswith((".db", ".sqlite", ".sqlite3")):
-        from pathguard.store.sqlite import SQLiteStore
-
-        return SQLiteStore(url, f"sqlite:///{url}")
+        return _sqlite(url, f"sqlite:///{url}", create)
     raise StoreError(f"unknown store `{url}`: use `memory`, `sqlite:///path` or `postgresql://...`")
+
+
+def _sqlite(path: str, url: str, create: bool) -> Store:
+    from pathlib import Path
+
+    from pathguard.store.sqlite import SQLiteStore
+
+    if not create and not Path(path).is_file():
+        raise StoreError(f"no trace store at `{path}` (give --store URL or set PATHGUARD_STORE)")
+    return SQLiteStore(path, url)
