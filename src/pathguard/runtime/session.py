@@ -93,6 +93,7 @@ class GuardedSession:
         if final_state is None:
             final_state = "blocked" if self.blocked or self.state.closed else "completed"
         self.final_state = final_state
+        self.state = replace(self.state, closed=True)  # a finished session runs nothing more
         if self.parent is not None:
             self.parent.reserved -= max(0, (self.budget or 0) - self.state.actions)
         self._store.close_session(self.session_id, final_state, self._clock())

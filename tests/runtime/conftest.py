@@ -1,0 +1,44 @@
+"""Fixtures of the runtime tests: the small ops model, a manual clock, a tiny embedder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pathguard.runtime import Guard
+from pathguard.runtime.clock import ManualClock
+from pathguard.runtime.intent import HashEmbedder
+
+DATA = Path(__file__).resolve().parent / "data"
+ENDPOINTS, POLICY = DATA / "endpoints.yaml", DATA / "policy.yaml"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def make_guard(clock: ManualClock, tmp_path: Path) -> Callable[..., Guard]:
+    """A guard on the ops model; keyword arguments go to Guard.load."""
+
+    def make(policy: Path | str | None = POLICY, **options: Any) -> Guard:
+        options.setdefault("embedder", HashEmbedder())
+        options.setdefault("cache_dir", tmp_path / "cache")
+        options.setdefault("clock", clock)
+        return Guard.load(ENDPOINTS, policy, **options)
+
+    return make
+
+
+@pytest.fixture
+def write_policy(tmp_path: Path) -> Callable[[str], Path]:
+    def write(text: str) -> Path:
+        path = tmp_path / "policy.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
