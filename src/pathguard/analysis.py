@@ -76,6 +76,6 @@ def analyze(world: World, policy: CompiledPolicy | None, options: PathOptions = 
         ),
         path_list=[PathEntry(**p.to_json()) for p in found.listed],
         notes=notes,
-        warnings=list(world.warnings),
+        warnings=list(world.warnings) + list(policy.warnings if policy else ()),
     )
     return Analysis(document, graph, world)

@@ -82,6 +82,7 @@ class CompiledPolicy:
     spec: PolicySpec | None = None
     file: str = "<memory>"
     forbidden: tuple[CompiledForbidden, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
     @property
     def has_budget(self) -> bool:
@@ -100,7 +101,8 @@ def _as_set(value: str | list[str] | None) -> set[str] | None:
 
 
 def compile_policy(spec: PolicySpec, world: World, conditions: dict[int, Expr],
-                   *, file: str = "<memory>", permissive: bool = False) -> CompiledPolicy:
+                   *, file: str = "<memory>", permissive: bool = False,
+                   warnings: tuple[str, ...] = ()) -> CompiledPolicy:
     """Compile a validated policy; `conditions` maps rule index (0-based) to its parsed `when`."""
     names = world.names
     resource_slot = {r: i for i, r in enumerate(world.resources)}
@@ -182,4 +184,5 @@ def compile_policy(spec: PolicySpec, world: World, conditions: dict[int, Expr],
         spec=spec,
         file=file,
         forbidden=tuple(forbidden),
+        warnings=warnings,
     )

@@ -21,6 +21,7 @@ def load_policy(path: str | Path, world: World) -> CompiledPolicy:
 def policy_from_document(doc: Document, world: World) -> CompiledPolicy:
     spec = validate(PolicySpec, doc)
     problems: list[Problem] = []
+    warnings: list[str] = []
     names = world.names
     known = set(names)
 
@@ -43,9 +44,10 @@ def policy_from_document(doc: Document, world: World) -> CompiledPolicy:
         resources = [rule.match.resource] if isinstance(rule.match.resource, str) else rule.match.resource
         for resource in resources or []:
             if resource not in world.resources:
-                problems.append(doc.problem(("rules", i, "match", "resource"), "unknown-resource",
-                                            f"no endpoint has resource `{resource}`",
-                                            did_you_mean(resource, world.resources)))
+                warnings.append(doc.problem(("rules", i, "match", "resource"), "unknown-resource",
+                                            f"no endpoint has resource `{resource}`: the rule selects "
+                                            "nothing", did_you_mean(resource, world.resources),
+                                            severity="warning").render())
         if rule.when is not None:
             try:
                 conditions[i] = parse_when(rule.when, known)
@@ -75,4 +77,4 @@ def policy_from_document(doc: Document, world: World) -> CompiledPolicy:
                                     "read-only mode is a fraction of those limits"))
     if problems:
         raise InputError(problems)
-    return compile_policy(spec, world, conditions, file=doc.file)
+    return compile_policy(spec, world, conditions, file=doc.file, warnings=tuple(warnings))
