@@ -31,7 +31,9 @@ VERBS = frozenset({
     "complete", "provision", "configure", "compare", "request", "submit", "merge",
     "push", "fork", "star", "unstar", "dismiss", "mark", "resolve", "unresolve",
     "reprioritize", "trigger", "by", "or", "and", "of", "for", "from", "to", "with",
-    "all", "my", "me", "new", "bulk", "batch", "top",
+    "all", "my", "me", "new", "bulk", "batch", "top", "rename", "move", "copy", "scale",
+    "edit", "modify", "change", "replace", "send", "sync", "upload", "download", "refresh",
+    "check", "test", "open", "close", "reopen", "approve", "reject", "invite",
 } | IRREVERSIBLE)
 
 #: Lifecycle pairs: (state-variable suffix, (value, verbs that set it), (value, verbs)).

@@ -8,6 +8,7 @@ imported in memory; nothing is written.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -19,12 +20,12 @@ from pathguard.importers.mcp import draft_from_mcp
 from pathguard.importers.openapi import draft_from_openapi
 from pathguard.importers.overrides import apply_overrides, load_overrides
 from pathguard.importers.rawfile import parse_data, read_text
+from pathguard.importers.state import infer_destruction
 from pathguard.model.load import load_world, world_from_document
 from pathguard.model.world import World
 from pathguard.source import Document
 
 _YAML_OPENAPI = re.compile(r"^(openapi|swagger)\s*:", re.MULTILINE)
-_JSON_TOP = re.compile(r'^\s{0,4}"(openapi|swagger|tools|system|endpoints)"\s*:', re.MULTILINE)
 _YAML_TOOLS = re.compile(r"^tools\s*:", re.MULTILINE)
 
 
@@ -40,11 +41,15 @@ class Imported:
 
 def sniff(text: str) -> str:
     """`openapi`, `mcp` or `endpoints`, from the content alone."""
-    head = text.lstrip()
-    if head.startswith("{"):
-        top = _JSON_TOP.findall(text[:200_000])
-        if top:
-            return {"openapi": "openapi", "swagger": "openapi", "tools": "mcp"}.get(top[0], "endpoints")
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict):
+            if "openapi" in data or "swagger" in data:
+                return "openapi"
+            return "mcp" if isinstance(data.get("tools"), list) and "endpoints" not in data else "endpoints"
     if _YAML_OPENAPI.search(text):
         return "openapi"
     if _YAML_TOOLS.search(text) and not re.search(r"^endpoints\s*:", text, re.MULTILINE):
@@ -64,6 +69,7 @@ def import_file(path: str | Path, fmt: str | None = None, overrides: str | Path 
     if overrides is not None:
         spec, doc = load_overrides(overrides)
         apply_overrides(draft, spec, doc)
+    infer_destruction(draft)
     world = world_from_document(Document(doc.file, draft.document(), doc.lines))
     return Imported(fmt, draft, world, time.perf_counter() - start)
 

@@ -27,6 +27,7 @@ class DraftEndpoint:
     reversible: bool | None = None
     notes: list[str] = field(default_factory=list)             # classification evidence
     from_default: bool = False                                 # MCP: kind came from a default
+    overridden: set[str] = field(default_factory=set)          # fields an overrides file set
 
     @property
     def destructive(self) -> bool:

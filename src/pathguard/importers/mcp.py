@@ -18,8 +18,7 @@ from typing import Any
 from pathguard.errors import InputError, Problem
 from pathguard.importers import classify as vocab
 from pathguard.importers.draft import Draft, DraftEndpoint
-from pathguard.importers.rawfile import parse_data, read_text
-from pathguard.importers.state import infer_state
+from pathguard.importers.state import infer_lifecycles
 
 #: A destructive tool whose name holds one of these words is a `delete`.
 DELETE_WORDS = frozenset({"delete", "remove", "uninstall", "destroy", "drop"})
@@ -30,12 +29,7 @@ DELETE_WORDS = frozenset({"delete", "remove", "uninstall", "destroy", "drop"})
 REVEAL_WORDS = frozenset({"list", "search", "find", "create", "prepare", "install", "run", "top"})
 
 #: A tool with one of these words names what it makes: its `name` input is chosen, not known.
-MAKE_WORDS = frozenset({"create", "install", "run"})
-
-
-def import_mcp(path: str | Path) -> Draft:
-    name = str(path)
-    return draft_from_mcp(parse_data(read_text(path), name), name)
+MAKE_WORDS = frozenset({"create", "install", "run", "rename"})
 
 
 def draft_from_mcp(data: Any, file: str) -> Draft:
@@ -62,7 +56,8 @@ def draft_from_mcp(data: Any, file: str) -> Draft:
         words = vocab.words(tool["name"])
         noun_words = [vocab.singular(w) for w in words if w not in vocab.VERBS]
         ep = DraftEndpoint(name=name, kind="write", resource=(noun_words or words[-1:])[0],
-                           description=_description(tool), call=f"MCP tool {tool['name']}")
+                           description=_description(tool) or " ".join(words).capitalize(),
+                           call=f"MCP tool {tool['name']}")
         _classify(ep, tool.get("annotations"), words)
         draft.endpoints[name] = ep
         inputs[name] = _identifiers(tool.get("inputSchema"), ep.resource, bool(MAKE_WORDS & set(words)))
@@ -74,7 +69,7 @@ def draft_from_mcp(data: Any, file: str) -> Draft:
     if problems:
         raise InputError(problems)
     _link(draft, nouns, inputs)
-    infer_state(draft, verbs)
+    infer_lifecycles(draft, verbs)
     defaults = [ep.name for ep in draft.endpoints.values() if ep.from_default]
     if defaults:
         draft.report.append(f"{len(defaults)} classifications came from MCP defaults "
@@ -114,9 +109,10 @@ def _classify(ep: DraftEndpoint, annotations: Any, words: list[str]) -> None:
             ep.notes.append("kind write, reversible false: destructive (may destroy or overwrite)")
     else:
         ep.notes.append("kind write: destructiveHint false (an untrusted hint)")
-    if hints.get("idempotentHint") is not None or hints.get("openWorldHint") is not None:
-        ep.notes.append(f"idempotentHint {hints.get('idempotentHint')}, "
-                        f"openWorldHint {hints.get('openWorldHint')}")
+    extra = [f"{hint} {str(hints[hint]).lower()}" for hint in ("idempotentHint", "openWorldHint")
+             if isinstance(hints.get(hint), bool)]
+    if extra:
+        ep.notes.append(", ".join(extra) + " (informational)")
 
 
 def _identifiers(schema: Any, resource: str, makes: bool) -> list[tuple[str, tuple[str, ...], str]]:

@@ -16,19 +16,12 @@ from pathguard.errors import InputError, Problem
 from pathguard.importers import classify as vocab
 from pathguard.importers.draft import Draft, DraftEndpoint
 from pathguard.importers.facts import Need, Record, link
-from pathguard.importers.rawfile import parse_data, read_text
 from pathguard.importers.refs import Refs
-from pathguard.importers.state import infer_state
+from pathguard.importers.state import infer_lifecycles
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _PARAM = re.compile(r"^\{(.+)\}$")
 _MAX_DESCRIPTION = 300
-
-
-def import_openapi(path: str | Path) -> Draft:
-    """Read an OpenAPI file and infer its world model."""
-    name = str(path)
-    return draft_from_openapi(parse_data(read_text(path), name), name)
 
 
 def draft_from_openapi(data: Any, file: str) -> Draft:
@@ -69,7 +62,7 @@ def draft_from_openapi(data: Any, file: str) -> Draft:
     if not draft.endpoints:
         raise InputError([Problem(file, None, "paths", "empty", "the spec has no operations")])
     link(draft, needs, records)
-    infer_state(draft, verbs)
+    infer_lifecycles(draft, verbs)
     return draft
 
 
@@ -118,7 +111,7 @@ def _operation(refs: Refs, path: str, method: str, op: dict[str, Any],
         vocab.snake(f"{method}_{path}")
     kind = vocab.METHOD_KIND.get(method, "write")
     ep = DraftEndpoint(name=name, kind=kind, resource=resource, call=f"{method.upper()} {path}",
-                       description=_description(op))
+                       description=_description(op) or " ".join(vocab.words(name)).capitalize())
     ep.notes.append(f"kind {kind}: method {method.upper()}")
     body = _json_schema(refs, refs.resolve(op.get("requestBody")))
     word = vocab.irreversible_word(verb) if verb and kind != "read" else None
@@ -173,13 +166,14 @@ def _needs(refs: Refs, path: str, op: dict[str, Any], shared: list[Any], *, body
         props = refs.properties(body)
         for prop in sorted(refs.required(body)):
             if prop in props and vocab.words(prop)[-1:] and vocab.words(prop)[-1] in ("id", "ids", "uuid"):
-                need = _identifier(prop, resource, f"required body field `{prop}`")
+                need = _identifier(prop, resource, f"required body field `{prop}`", scoped=False)
                 out.append(Need(need.fact, need.resources, need.fields, need.evidence, optional=True))
     return out
 
 
-def _identifier(param: str, before: str, evidence: str) -> Need:
-    """The fact a parameter names: `{id}` after `volumes` is `volume_id`."""
+def _identifier(param: str, before: str, evidence: str, *, scoped: bool = True) -> Need:
+    """The fact a parameter names: `{id}` after `volumes` is `volume_id`. A path
+    parameter belongs to the segment before it (`scoped`); a body field only to its own stem."""
     name = vocab.snake(param)
     if name in vocab.GENERIC:
         return Need(f"{before}_{name}", (before,), vocab.GENERIC[name], evidence)
@@ -189,7 +183,7 @@ def _identifier(param: str, before: str, evidence: str) -> Need:
         name = "_".join(parts)
     fields = vocab.ID_SUFFIX.get(parts[-1], (name,))
     stem = "_".join(parts[:-1]) if parts[-1] in vocab.ID_SUFFIX and len(parts) > 1 else name
-    return Need(name, tuple(dict.fromkeys((before, stem))), fields, evidence)
+    return Need(name, tuple(dict.fromkeys((before, stem) if scoped else (stem,))), fields, evidence)
 
 
 def _records(refs: Refs, op: dict[str, Any], resource: str) -> list[Record]:

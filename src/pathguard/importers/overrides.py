@@ -96,6 +96,7 @@ def apply_overrides(draft: Draft, spec: OverridesSpec, doc: Document) -> None:
         if "sets" in given:
             ep.sets = {v: canonical(x) for v, x in given["sets"].items()}
         ep.from_default = False
+        ep.overridden |= set(given)
         ep.notes.append(f"overridden by {where}: {', '.join(given)}")
     for name, var in spec.state.items():
         draft.variables[name] = Variable([canonical(v) for v in var.values], canonical(var.initial),

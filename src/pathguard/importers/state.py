@@ -18,12 +18,7 @@ from pathguard.importers import classify as vocab
 from pathguard.importers.draft import Draft, Variable
 
 
-def infer_state(draft: Draft, verbs: dict[str, str]) -> None:
-    _lifecycles(draft, verbs)
-    _destruction(draft)
-
-
-def _lifecycles(draft: Draft, verbs: dict[str, str]) -> None:
+def infer_lifecycles(draft: Draft, verbs: dict[str, str]) -> None:
     groups: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     order = {suffix: (first, second) for suffix, (first, _), (second, _) in vocab.LIFECYCLES}
     for name, verb in verbs.items():
@@ -50,7 +45,9 @@ def _lifecycles(draft: Draft, verbs: dict[str, str]) -> None:
                 ep.notes.append(f"lifecycle: `{verbs[name]}` moves {var} from `{other}` to `{value}`")
 
 
-def _destruction(draft: Draft) -> None:
+def infer_destruction(draft: Draft) -> None:
+    """Run last (after overrides), so a call an override made reversible sets nothing,
+    and an endpoint whose `sets` an override gave keeps exactly those."""
     by_resource: dict[str, list[str]] = defaultdict(list)
     for name, ep in draft.endpoints.items():
         if ep.destructive:
@@ -62,6 +59,7 @@ def _destruction(draft: Draft) -> None:
         draft.variables[var] = Variable(
             ["no", "yes"], "no", f"`yes` once a destructive call on {resource} ran ({len(names)} calls)")
         for name in names:
-            draft.endpoints[name].sets[var] = "yes"
+            if "sets" not in draft.endpoints[name].overridden:
+                draft.endpoints[name].sets[var] = "yes"
         draft.hazards[var] = {var: "yes"}
         draft.hazard_why[var] = f"a destructive call on {resource} ran"

@@ -1,0 +1,143 @@
+"""Every real spec in ../shared/specs imports into a world that loads and analyses.
+
+The files are used as they are (never edited copies). Operation and tool
+counts come from SOURCES.md, counted independently of pathguard.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pathguard.analysis import PathOptions, analyze
+from pathguard.importers.detect import Imported, import_file, load_any
+from pathguard.importers.emit import emit
+from pathguard.model.load import load_world
+
+SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
+
+#: file -> (format, operations or tools, DELETE operations) as SOURCES.md counts them
+REAL = {
+    "digitalocean.openapi.yaml": ("openapi", 659, 97),
+    "linode.openapi.yaml": ("openapi", 390, 46),
+    "fly-machines.openapi.yaml": ("openapi", 34, 5),
+    "github-mcp.tools.json": ("mcp", 117, None),
+    "kubernetes-mcp.tools.json": ("mcp", 46, None),
+    "neon-mcp.tools.json": ("mcp", 34, None),
+}
+
+_cache: dict[str, Imported] = {}
+
+
+def imported(name: str) -> Imported:
+    if name not in _cache:
+        _cache[name] = import_file(SPECS / name)
+    return _cache[name]
+
+
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_spec_imports_with_one_endpoint_per_operation(name: str) -> None:
+    fmt, count, deletes = REAL[name]
+    result = imported(name)
+    assert result.format == fmt
+    assert len(result.world.endpoints) == count
+    if deletes is not None:
+        assert sum(1 for e in result.world.endpoints if e.call and e.call.startswith("DELETE ")) == deletes
+        assert sum(1 for e in result.world.endpoints if e.kind == "delete") == deletes
+    assert result.world.targets, "a model with no destructive call gives the checker nothing to prove"
+    assert result.world.hazards
+
+
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_spec_written_file_loads_back_to_the_same_world(name: str, tmp_path: Path) -> None:
+    result = imported(name)
+    out = tmp_path / "endpoints.yaml"
+    out.write_text(emit(result.draft, "test"))
+    again = load_world(out)
+    assert again.endpoints == tuple(
+        type(e)(**{**{f: getattr(e, f) for f in e.__slots__}, "line": again.endpoints[e.index].line})
+        for e in result.world.endpoints)
+    assert (again.variables, again.initial, again.hazards, again.entries) == (
+        result.world.variables, result.world.initial, result.world.hazards, result.world.entries)
+
+
+@pytest.mark.parametrize("name", ["fly-machines.openapi.yaml", "github-mcp.tools.json",
+                                  "kubernetes-mcp.tools.json", "neon-mcp.tools.json"])
+def test_real_spec_analyses(name: str) -> None:
+    world = imported(name).world
+    doc = analyze(world, None, PathOptions(max_length=4, max_paths=20_000, list_limit=10)).document
+    assert doc.graph.endpoints == len(world.endpoints)
+    assert doc.paths.total > 0
+
+
+def test_large_specs_analyse_with_a_bound() -> None:
+    for name in ("digitalocean.openapi.yaml", "linode.openapi.yaml"):
+        world = imported(name).world
+        doc = analyze(world, None, PathOptions(max_length=3, max_paths=5_000, list_limit=5)).document
+        assert doc.paths.total > 0
+        assert doc.graph.edges > len(world.endpoints)
+
+
+def test_digitalocean_volumes_chain_by_producer_and_consumer() -> None:
+    eps = imported("digitalocean.openapi.yaml").draft.endpoints
+    assert "volume_id" in eps["volumes_list"].produces
+    assert "volumes[]" in eps["volumes_list"].produces["volume_id"]
+    assert eps["volumes_delete"].kind == "delete"
+    assert eps["volumes_delete"].needs == {"volume_id": "path parameter `{volume_id}`"}
+    assert eps["volumes_delete"].sets == {"volume_destroyed": "yes"}
+    # `{id}` under `/v2/apps/` is an app's id, produced by listing apps
+    assert "app_id" in eps["apps_get"].needs
+    assert "app_id" in eps["apps_list"].produces
+    # one POST carries every droplet action, rebuild and restore among them
+    assert eps["droplet_actions_post"].reversible is False
+
+
+def test_linode_irreversible_actions_and_lifecycle() -> None:
+    draft = imported("linode.openapi.yaml").draft
+    eps = draft.endpoints
+    assert eps["post_rebuild_linode_instance"].reversible is False
+    assert eps["post_cancel_account"].reversible is False
+    # `{linodeId}` under `/linode/instances/` is produced by listing instances (`data[].id`)
+    assert "linode_id" in eps["get_linode_instances"].produces
+    assert "data[]" in eps["get_linode_instances"].produces["linode_id"]
+    assert draft.variables["volume_attached"].values == ["attached", "detached"]
+    assert all(e.call and not e.call.startswith("GET") for e in eps.values() if e.reversible is False)
+
+
+def test_fly_machine_lifecycle_and_deletes() -> None:
+    world = imported("fly-machines.openapi.yaml").world
+    start, stop = world.by_name["machines_start"], world.by_name["machines_stop"]
+    assert start.when == (("machine_power", frozenset({"off"})),) and start.sets == (("machine_power", "on"),)
+    assert stop.when == (("machine_power", frozenset({"on"})),) and stop.sets == (("machine_power", "off"),)
+    assert {"apps_delete", "machines_delete", "volume_delete"} <= set(world.targets)
+    assert world.hazards["volume_destroyed"] == (("volume_destroyed", "yes"),)
+    assert world.by_name["volume_delete"].needs == {"app_name", "volume_id"}
+
+
+def test_github_mcp_defaults_are_worst_case_and_reported() -> None:
+    draft = imported("github-mcp.tools.json").draft
+    merge = draft.endpoints["merge_pull_request"]
+    assert merge.from_default and merge.reversible is False and merge.kind == "write"
+    assert draft.endpoints["delete_repository"].kind == "delete"
+    # 25 write tools leave out destructiveHint (SOURCES.md); each is marked as a default
+    defaults = [e for e in draft.endpoints.values() if e.from_default]
+    assert len(defaults) == 25
+    assert any("25 classifications came from MCP defaults" in line for line in draft.report)
+    assert draft.endpoints["get_me"].kind == "read" and not draft.endpoints["get_me"].from_default
+
+
+def test_kubernetes_and_neon_knowledge_links() -> None:
+    k8s = imported("kubernetes-mcp.tools.json").world
+    assert k8s.by_name["pods_delete"].kind == "delete"
+    assert "pod_name" in k8s.by_name["pods_delete"].needs
+    assert "pod_name" in k8s.by_name["pods_list"].produces
+    neon = imported("neon-mcp.tools.json").world
+    assert neon.by_name["delete_project"].needs == {"project_id"}
+    assert "project_id" in neon.by_name["list_projects"].produces
+    assert neon.by_name["run_sql"].destructive
+
+
+@pytest.mark.parametrize("name", ["fly-machines.openapi.yaml", "neon-mcp.tools.json"])
+def test_load_any_detects_real_specs(name: str) -> None:
+    assert load_any(SPECS / name).names == imported(name).world.names
