@@ -9,15 +9,17 @@ import tempfile
 from pathlib import Path
 
 from pathguard.errors import InputError, Problem
-from pathguard.model.load import load_world
 from pathguard.model.world import World
 from pathguard.policy.compile import CompiledPolicy
 from pathguard.policy.load import load_policy
 
 
 def load_inputs(endpoints: str, policy: str | None) -> tuple[World, CompiledPolicy | None]:
-    """The world and (optionally) its compiled policy; every problem is located."""
-    world = load_world(endpoints)
+    """The world (from an endpoints.yaml, an OpenAPI spec or an MCP tools list, told apart by
+    content) and, optionally, its compiled policy; every problem is located."""
+    from pathguard.importers.detect import load_any
+
+    world = load_any(endpoints)
     return world, load_policy(policy, world) if policy else None
 
 

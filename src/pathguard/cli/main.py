@@ -18,13 +18,13 @@ from collections.abc import Sequence
 
 from pathguard.errors import InputError, PathguardError
 
-SUBCOMMANDS = (
-    "pathguard.cli.analyze",
-    "pathguard.cli.check",
-    "pathguard.cli.approvals",
-    "pathguard.cli.trace",
-    "pathguard.cli.importer",
-)
+SUBCOMMANDS = {  # name: (module, one-line help); only the chosen one is imported
+    "analyze": ("pathguard.cli.analyze", "enumerate every path to a destructive call"),
+    "check": ("pathguard.cli.check", "prove hazards unreachable under a policy, or give a counterexample"),
+    "import": ("pathguard.cli.importer", "turn an OpenAPI spec or an MCP tools list into endpoints.yaml"),
+    "approvals": ("pathguard.cli.approvals", "list, approve or deny calls waiting for approval"),
+    "trace": ("pathguard.cli.trace", "audit recorded sessions"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,19 +36,31 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is one), if any."""
+    return next((word for word in argv if word in SUBCOMMANDS), None)
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The full parser of the chosen subcommand; the others appear with their help line only,
+    so that a run imports nothing it does not use (`--help` lists them all)."""
     parser = _Parser(prog="pathguard", description=(
         "Find every path an agent can take to a destructive API call, prove hazards "
         "unreachable under a policy, simulate it, and enforce it at run time."))
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in SUBCOMMANDS:
-        importlib.import_module(name).register(subparsers)
+    chosen = _chosen(argv)
+    for name, (module, summary) in SUBCOMMANDS.items():
+        if name == chosen:
+            importlib.import_module(module).register(subparsers)
+        else:
+            subparsers.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         code = int(args.func(args))
