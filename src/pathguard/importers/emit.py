@@ -14,6 +14,8 @@ from typing import Any
 from pathguard.importers.draft import Draft
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
+#: Characters YAML cannot hold raw (non-printable) or would fold (NEL, LS, PS): escaped.
+_UNSAFE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _RESERVED = frozenset({"yes", "no", "on", "off", "true", "false", "null", "y", "n", "~"})
 
 
@@ -26,7 +28,7 @@ def scalar(value: Any) -> str:
     text = str(value)
     if _PLAIN.match(text) and text.lower() not in _RESERVED:
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def _flow(items: list[Any]) -> str:

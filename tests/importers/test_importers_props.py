@@ -1,0 +1,73 @@
+"""Properties of the importers' building blocks, each against an independent oracle."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pathguard.errors import InputError
+from pathguard.importers.classify import snake
+from pathguard.importers.emit import scalar
+from pathguard.importers.openapi import draft_from_openapi
+from pathguard.importers.rawfile import load_yaml, parse_data
+from pathguard.source import parse_yaml
+
+keys = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8)
+leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | keys
+trees = st.recursive(leaves, lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(keys, inner, max_size=4), max_leaves=25)
+
+
+@given(trees, st.booleans())
+def test_event_loader_agrees_with_pyyaml(data: object, flow: bool) -> None:
+    text = yaml.safe_dump({"root": data}, default_flow_style=flow, allow_unicode=True)
+    assert load_yaml(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x {b: 1}\nd:\n  <<: *x\n  b: 5\n",
+    "x: &y [1, 2]\nz: *y\n",
+    "a: &x {b: 1}\ny: &y {b: 3, h: 2}\nf:\n  b: 7\n  <<: [*x, *y, {g: 1}]\n",
+    "t: 2020-01-01\nn: ~\nb: yes\no: 0o17\nh: 0x1f\ns: !!str 12\n",
+])
+def test_event_loader_anchors_merges_and_tags(text: str) -> None:
+    assert load_yaml(text) == yaml.safe_load(text)
+
+
+def test_unparsable_yaml_is_located() -> None:
+    with pytest.raises(InputError) as exc:
+        parse_data("a:\n  - b\n c: [\n", "x.yaml")
+    assert exc.value.problems[0].line == 3
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+def test_emitted_scalars_read_back_as_the_same_string(text: str) -> None:
+    doc = parse_yaml(f"k: {scalar(text)}\n", "t.yaml")
+    assert doc.data["k"] == text
+
+
+@given(st.text(max_size=30))
+def test_snake_names_are_snake_and_stable(text: str) -> None:
+    name = snake(text)
+    assert re.fullmatch(r"[a-z_][a-z0-9_]*", name)
+    assert snake(name) == name
+
+
+@given(st.lists(st.sampled_from(["a", "b", "getA", "get_a", None]), min_size=1, max_size=8))
+def test_operation_names_are_unique_and_follow_spec_order(ids: list[str | None]) -> None:
+    paths = {f"/r{i}": {"get": ({"operationId": op} if op else {})} for i, op in enumerate(ids)}
+    names = list(draft_from_openapi({"openapi": "3.0.0", "paths": paths}, "x.yaml").endpoints)
+    assert len(set(names)) == len(names) == len(ids)
+    # oracle: each name is the snake id (or get_r<i>), suffixed _2, _3 ... on collision
+    seen: set[str] = set()
+    for i, op in enumerate(ids):
+        base = {"a": "a", "b": "b", "getA": "get_a", "get_a": "get_a", None: f"get_r{i}"}[op]
+        expected, n = base, 2
+        while expected in seen:
+            expected, n = f"{base}_{n}", n + 1
+        seen.add(expected)
+        assert names[i] == expected
