@@ -27,7 +27,7 @@ def test_import_openapi_writes_the_model_and_reports(tmp_path: Path, capsys: pyt
 def test_import_mcp_reports_defaults(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "endpoints.yaml"
     assert main(["import", "mcp", str(DATA / "small.tools.json"), "-o", str(out)]) == 0
-    assert "1 classifications came from MCP defaults (annotation missing): run_sql" in capsys.readouterr().out
+    assert "1 classification came from MCP defaults (annotation missing): run_sql" in capsys.readouterr().out
     assert load_world(out).by_name["run_sql"].destructive
 
 

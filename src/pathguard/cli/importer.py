@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pathguard.cli.common import print_plain, write_atomic
 from pathguard.importers.detect import Imported, import_file
+from pathguard.importers.draft import Draft
 from pathguard.importers.emit import emit
 
 _SHOWN = 12
@@ -53,13 +54,14 @@ def report(result: Imported, output: str) -> str:
     lifecycle = [v for v in draft.variables if not v.endswith("_destroyed")]
     lines = [
         f"imported {draft.source} ({result.format}) in {result.seconds:.2f} s (wall clock): "
-        f"{len(eps)} endpoints -> {output}",
+        f"{_n(len(eps), 'endpoint')} -> {output}",
         f"  kinds: {kinds['read']} read, {kinds['write']} write, {kinds['delete']} delete; "
-        f"{len(irreversible)} marked irreversible; {len(world.targets)} destructive targets",
-        f"  knowledge: {len(facts)} facts; {sum(bool(e.needs) for e in eps)} endpoints need one, "
+        f"{len(irreversible)} marked irreversible; {_n(len(world.targets), 'destructive target')}",
+        f"  knowledge: {_n(len(facts), 'fact')}; {sum(bool(e.needs) for e in eps)} endpoints need one, "
         f"{sum(bool(e.produces) for e in eps)} produce one; {len(world.entries)} entries",
-        f"  state: {len(draft.variables)} variables ({len(lifecycle)} lifecycle"
-        + (f": {', '.join(sorted(lifecycle))}" if lifecycle else "") + f"), {len(draft.hazards)} hazards",
+        f"  state: {_n(len(draft.variables), 'variable')} ({len(lifecycle)} lifecycle"
+        + (f": {', '.join(sorted(lifecycle))}" if lifecycle else "")
+        + f"), {_n(len(draft.hazards), 'hazard')}",
     ]
     if irreversible:
         lines.append(f"  irreversible: {_few(irreversible)}")
@@ -68,10 +70,39 @@ def report(result: Imported, output: str) -> str:
     orphans = sorted({f for ep in eps for f in ep.needs if f not in produced})
     if orphans:
         stuck = [ep.name for ep in eps if set(ep.needs) - produced]
-        lines.append(f"  {len(orphans)} facts are produced by no endpoint, so {len(stuck)} endpoints are "
+        lines.append(f"  {_n(len(orphans), 'fact')} produced by no endpoint, so {_n(len(stuck), 'endpoint')} "
                      f"unreachable (add a producer or a `needs` override): {_few(orphans)}")
+    lines.append("  facts (first consumer and producer, with evidence; every link is commented in the file):")
+    lines += [f"    {line}" for line in fact_lines(draft)]
     lines.append(f"  evidence for every fact and classification: comments in {output}")
     return "\n".join(lines)
+
+
+def fact_lines(draft: Draft) -> list[str]:
+    """One line per fact: who needs it and why, who produces it and from which field."""
+    needs: dict[str, list[tuple[str, str]]] = {}
+    produces: dict[str, list[tuple[str, str]]] = {}
+    for ep in draft.endpoints.values():
+        for fact, why in ep.needs.items():
+            needs.setdefault(fact, []).append((ep.name, why))
+        for fact, why in ep.produces.items():
+            produces.setdefault(fact, []).append((ep.name, why))
+    out = []
+    for fact in sorted(set(needs) | set(produces)):
+        parts = []
+        for verb, links in (("needed by", needs.get(fact, [])), ("produced by", produces.get(fact, []))):
+            if links:
+                name, why = links[0]
+                more = f" and {len(links) - 1} more" if len(links) > 1 else ""
+                parts.append(f"{verb} {name} ({why}){more}")
+            else:
+                parts.append(f"{verb} nothing")
+        out.append(f"{fact}: " + "; ".join(parts))
+    return out
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def _few(names: list[str]) -> str:

@@ -75,4 +75,4 @@ def _evidence(record: Record, need: Need) -> str:
         if field in record.fields:
             return f"{record.where}.{field}"
     field = next(f for f in need.fields if f in record.fields)
-    return f"{record.where}.{field} (identifies a {record.owner})"
+    return f"{record.where}.{field} (the {record.owner} object)"

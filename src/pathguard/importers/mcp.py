@@ -72,7 +72,8 @@ def draft_from_mcp(data: Any, file: str) -> Draft:
     infer_lifecycles(draft, verbs)
     defaults = [ep.name for ep in draft.endpoints.values() if ep.from_default]
     if defaults:
-        draft.report.append(f"{len(defaults)} classifications came from MCP defaults "
+        plural = "s" if len(defaults) > 1 else ""
+        draft.report.append(f"{len(defaults)} classification{plural} came from MCP defaults "
                             f"(annotation missing): {', '.join(defaults)}")
     return draft
 

@@ -158,7 +158,7 @@ def _needs(refs: Refs, path: str, op: dict[str, Any], shared: list[Any], *, body
         if not is_param:
             continue
         schema = refs.resolve(params.get(("path", seg), {}).get("schema")) or {}
-        if isinstance(schema, dict) and ("enum" in schema or schema.get("format") in ("date", "date-time")):
+        if not _is_identifier(seg, schema if isinstance(schema, dict) else {}):
             continue
         before = vocab.singular(vocab.snake(segs[i - 1][0])) if i and not segs[i - 1][1] else resource
         out.append(_identifier(seg, before, f"path parameter `{{{seg}}}`"))
@@ -169,6 +169,16 @@ def _needs(refs: Refs, path: str, op: dict[str, Any], shared: list[Any], *, body
                 need = _identifier(prop, resource, f"required body field `{prop}`", scoped=False)
                 out.append(Need(need.fact, need.resources, need.fields, need.evidence, optional=True))
     return out
+
+
+def _is_identifier(param: str, schema: dict[str, Any]) -> bool:
+    """A path parameter names something to learn unless it is picked from a fixed list
+    (`enum`), a date, or a number that does not call itself an id (`{year}`)."""
+    if "enum" in schema or schema.get("format") in ("date", "date-time"):
+        return False
+    words = vocab.words(param)
+    return schema.get("type") not in ("integer", "number", "boolean") or (
+        bool(words) and (words[-1] in vocab.ID_SUFFIX or vocab.snake(param) in vocab.GENERIC))
 
 
 def _identifier(param: str, before: str, evidence: str, *, scoped: bool = True) -> Need:
