@@ -19,7 +19,7 @@ from pathguard.importers.emit import emit
 _SHOWN = 12
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("import", help="turn an OpenAPI spec or an MCP tools list into endpoints.yaml",
                               description="Infer a world model (kinds, knowledge facts, state, hazards) "
                               "from a third-party API description.")

@@ -116,12 +116,15 @@ def _classify(ep: DraftEndpoint, annotations: Any, words: list[str]) -> None:
         ep.notes.append(", ".join(extra) + " (informational)")
 
 
-def _identifiers(schema: Any, resource: str, makes: bool) -> list[tuple[str, tuple[str, ...], str]]:
+Identifier = tuple[str, tuple[str, ...], str]
+
+
+def _identifiers(schema: Any, resource: str, makes: bool) -> list[Identifier]:
     """(fact, nouns that reveal it, input name) for each required identifying input."""
     if not isinstance(schema, dict):
         return []
-    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-    out = []
+    props: dict[str, Any] = schema["properties"] if isinstance(schema.get("properties"), dict) else {}
+    out: list[Identifier] = []
     for raw in schema.get("required") or ():
         if not isinstance(raw, str) or raw not in props:
             continue
@@ -138,9 +141,6 @@ def _identifiers(schema: Any, resource: str, makes: bool) -> list[tuple[str, tup
             fact = "_".join([*parts[:cut], "id" if parts[cut] == "ids" else parts[cut]])
             out.append((fact, (vocab.singular(parts[cut - 1]),), raw))
     return out
-
-
-Identifier = tuple[str, tuple[str, ...], str]
 
 
 def _link(draft: Draft, nouns: dict[str, set[str]], inputs: dict[str, list[Identifier]]) -> None:

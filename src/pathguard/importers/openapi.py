@@ -37,7 +37,7 @@ def draft_from_openapi(data: Any, file: str) -> Draft:
     if not isinstance(paths, dict) or not paths:
         raise InputError([Problem(file, None, "paths", "empty", "the spec has no paths")])
     refs = Refs(data, file)
-    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    info: dict[str, Any] = data["info"] if isinstance(data.get("info"), dict) else {}
     title = str(info.get("title") or Path(file).stem)
     draft = Draft(system=vocab.snake(title), source=file,
                   description=f"{title} {info.get('version', '')}".strip() + " (imported from OpenAPI)")

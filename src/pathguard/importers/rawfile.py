@@ -24,7 +24,7 @@ _STR = "tag:yaml.org,2002:str"
 _NO_KEY = object()
 
 
-def _scalar(event: yaml.ScalarEvent) -> Any:
+def _scalar(event: Any) -> Any:
     tag = event.tag
     if not event.style and event.implicit[0]:
         tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, (True, False))
@@ -70,7 +70,10 @@ def load_yaml(text: str) -> Any:
             else:
                 merges.append((stack[-1], value))
 
-    while (event := parser.get_event()) is not None:
+    while True:
+        event: Any = parser.get_event()
+        if event is None:
+            break
         kind = type(event)
         if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             container: Any = {} if kind is yaml.MappingStartEvent else []

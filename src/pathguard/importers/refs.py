@@ -83,8 +83,9 @@ class Refs:
         node = self.resolve(schema)
         if not isinstance(node, dict) or id(node) in seen:
             return []
-        values = [str(v) for v in (self.resolve((node.get("properties") or {}).get(prop)) or {})
-                  .get("enum") or ()] if isinstance(node.get("properties"), dict) else []
+        props = node.get("properties")
+        field = self.resolve(props.get(prop)) if isinstance(props, dict) else None
+        values = [str(v) for v in field.get("enum") or ()] if isinstance(field, dict) else []
         for key in ("allOf", "oneOf", "anyOf"):
             for sub in node.get(key) or ():
                 values += self.enum_of(sub, prop, seen | {id(node)})
