@@ -58,3 +58,8 @@ def test_wrong_format_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFi
     assert "not an OpenAPI 3.x document" in capsys.readouterr().err
     assert main(["import", "mcp", str(DATA / "missing.json"), "-o", str(out)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_output_that_is_a_directory_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", "mcp", str(DATA / "small.tools.json"), "-o", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err

@@ -150,3 +150,12 @@ def test_kubernetes_and_neon_knowledge_links() -> None:
 @pytest.mark.parametrize("name", ["fly-machines.openapi.yaml", "neon-mcp.tools.json"])
 def test_load_any_detects_real_specs(name: str) -> None:
     assert load_any(SPECS / name).names == imported(name).world.names
+
+
+def test_overrides_correct_a_real_mcp_default(tmp_path: Path) -> None:
+    ovr = tmp_path / "github.overrides.yaml"
+    ovr.write_text("endpoints:\n  star_repository: {reversible: true}\n  unstar_repository: {reversible: true}\n")
+    result = import_file(SPECS / "github-mcp.tools.json", overrides=ovr)
+    assert not result.world.by_name["star_repository"].destructive
+    assert not result.world.by_name["star_repository"].sets
+    assert len([e for e in result.draft.endpoints.values() if e.from_default]) == 23

@@ -16,7 +16,7 @@ METHOD_KIND = {"get": "read", "head": "read", "options": "read", "delete": "dele
 IRREVERSIBLE = frozenset({
     "rebuild", "reset", "restore", "purge", "cancel", "transfer", "rollback", "revert",
     "wipe", "erase", "destroy", "delete", "remove", "terminate", "revoke", "uninstall",
-    "truncate", "drop", "discard", "overwrite", "reimage", "reinstall", "migrate",
+    "truncate", "drop", "discard", "overwrite", "reimage", "reinstall",
 })
 
 #: Verbs that name what a call does, not what it acts on (never a resource).
