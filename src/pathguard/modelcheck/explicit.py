@@ -56,6 +56,7 @@ class _Packer:
         self.session_id: dict[SessionState, int] = {}
         self.session_steps: dict[tuple[int, int], int] = {}
         self.rows: dict[int, tuple[tuple[int, int, int, int, int], ...]] = {}
+        self.world_rows: list[tuple[tuple[int, int], ...] | None] = []
         self.waits: dict[int, int] = {}
         self.target_codes = frozenset(self.names.index(t) for t in targets)
         self.endpoint_masks = [(sum(self.fact_bit[f] for f in e.needs),
@@ -68,6 +69,7 @@ class _Packer:
             self.worlds.append(values)
             self.world_mask.append(sum(1 << i for i, h in enumerate(self.hazard_names)
                                        if self.system.satisfies(values, h)))
+            self.world_rows.append(None)
         return wid
 
     def session(self, s: SessionState) -> int:
@@ -84,19 +86,21 @@ class _Packer:
         """Successor rows of a (world, session) pair: calls in file order.
         The last field flags rows worth a look: a hazard world or a wanted target."""
         wid, sid = key & _WORLD, key >> 32
-        values = self.worlds[wid]
         system = self.system
         out = []
-        for code, name in enumerate(self.names):
-            if not system.world_enabled(values, name):
-                continue
+        calls = self.world_rows[wid]
+        if calls is None:
+            values = self.worlds[wid]
+            calls = self.world_rows[wid] = tuple(
+                (code, self.world(system.world_after(values, name)))
+                for code, name in enumerate(self.names) if system.world_enabled(values, name))
+        for code, nwid in calls:
             nsid = self.session_steps.get((sid, code))
             if nsid is None:
-                _, after = system.session_step(self.sessions[sid], name)
+                _, after = system.session_step(self.sessions[sid], self.names[code])
                 nsid = self.session_steps[(sid, code)] = -1 if after is None else self.session(after)
             if nsid < 0:
                 continue
-            nwid = self.world(system.world_after(values, name))
             need, prod = self.endpoint_masks[code]
             flag = self.world_mask[nwid] | (code in self.target_codes)
             out.append((need, prod, nsid << 32 | nwid, code, flag))

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 
 from pathguard.model.world import World
 from pathguard.policy.compile import CompiledPolicy
-from pathguard.policy.when import Cmp, Expr, Name, Not
+from pathguard.policy.when import Cmp, Expr, Lit, Name, Not
 from pathguard.semantics.decide import decide
 from pathguard.semantics.effect import Decision, Effect, Reason
 from pathguard.semantics.session import SessionState, executed
@@ -74,6 +74,19 @@ class Step:
     state: State
 
 
+def _literals(expr: Expr, out: dict[str, int]) -> None:
+    """The largest integer literal each name is compared with in `expr`, into `out`."""
+    if isinstance(expr, Cmp):
+        for a, b in ((expr.left, expr.right), (expr.right, expr.left)):
+            if isinstance(a, Name) and isinstance(b, Lit) and isinstance(b.value, int):
+                out[a.name] = max(out.get(a.name, b.value), b.value)
+    elif isinstance(expr, Not):
+        _literals(expr.item, out)
+    else:
+        for item in expr.items:
+            _literals(item, out)
+
+
 def _compared_names(expr: Expr) -> set[str]:
     """Names compared with another name somewhere in `expr` (never saturated)."""
     if isinstance(expr, Cmp):
@@ -91,20 +104,25 @@ class Reductions:
 
     caps: dict[str, int | None]
     applied: tuple[str, ...] = field(default=())
+    _limits: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_limits", {n: 1 << 62 if v is None else v for n, v in self.caps.items()})
 
     @classmethod
     def of(cls, policy: CompiledPolicy) -> Reductions:
         unsaturable: set[str] = set()
+        largest: dict[str, int] = {}
         for plan in policy.plans.values():
             for rule in plan.rules:
                 if rule.condition is not None:
                     unsaturable |= _compared_names(rule.condition)
-        literal_cap = max(policy.constants, default=0) + 1
+                    _literals(rule.condition, largest)
 
         def when_cap(name: str) -> int | None:
             if name not in policy.observed:
                 return 0
-            return None if name in unsaturable else max(literal_cap, 1)
+            return None if name in unsaturable else max(largest.get(name, 0) + 1, 1)
 
         def budget_cap(*limits: int | None) -> int:
             return max((x for x in limits if x is not None), default=0)
@@ -131,6 +149,16 @@ class Reductions:
             applied.append("compared with another counter, not saturated: " + ", ".join(unbounded))
         return cls(caps, tuple(applied))
 
+    def _within(self, s: SessionState) -> bool:
+        """No counter of `s` is above its cap (the common case: nothing to do)."""
+        c = self._limits
+        return (s.actions <= c["actions"] and s.reads <= c["reads"] and s.writes <= c["writes"]
+                and s.deletes <= c["deletes"] and s.critical <= c["critical"]
+                and s.window_actions <= c["window_actions"] and s.window_writes <= c["window_writes"]
+                and s.window_critical <= c["window_critical"]
+                and all(x <= c["same_resource_reads"] for x in s.resource_reads)
+                and all(x <= c["same_endpoint"] for x in s.endpoint_calls))
+
     @property
     def finite(self) -> bool:
         return all(c is not None for c in self.caps.values())
@@ -138,6 +166,8 @@ class Reductions:
     def reduce(self, s: SessionState) -> SessionState:
         """`s` with every counter saturated at its cap (decision-preserving, see module doc)."""
         caps = self.caps
+        if self._within(s):
+            return s
 
         def cap(name: str, value: int) -> int:
             c = caps[name]
