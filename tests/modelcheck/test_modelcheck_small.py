@@ -1,0 +1,97 @@
+"""Hand-made models whose verdicts are known, checked with both engines."""
+
+from __future__ import annotations
+
+import pytest
+from mckit import VOLUMES, policy, run, world
+
+from pathguard.modelcheck.bypass import blocked_paths
+from pathguard.modelcheck.replay import ReplayError, replay
+from pathguard.modelcheck.results import calls_of
+
+ENGINES = ["explicit", "smt"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_policy_reaches_data_loss_in_three_calls(engine: str) -> None:
+    w = world()
+    h = run(w, policy(w, None), engine).hazards["data_loss"]
+    assert (h.verdict, h.depth) == ("unsafe", 3)
+    assert calls_of(h.trace) == ["list_volumes", "unmount_volume", "delete_volume"]
+    assert h.trace[-1].world == {"volume": "deleted", "backup": "none"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_forbidden_pair_is_bypassed_by_a_harmless_call(engine: str) -> None:
+    w = world()
+    p = policy(w, "policy: p\nforbidden:\n  - [list_volumes, unmount_volume]\n")
+    blocked = blocked_paths(w, p)
+    assert blocked == [("list_volumes", "unmount_volume", "delete_volume")]
+    result = run(w, p, engine, blocked=blocked)
+    h = result.hazards["data_loss"]
+    assert (h.verdict, h.depth) == ("unsafe", 4)
+    assert calls_of(h.trace)[2:] == ["unmount_volume", "delete_volume"]
+    assert h.trace[2].reasons == ("default: allow",)
+    assert [b.path for b in result.bypasses] == [list(blocked[0])]
+    assert calls_of(result.bypasses[0].trace)[-1] == "delete_volume"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_critical_delete_is_safe_unless_approvals_are_assumed(engine: str) -> None:
+    w = world()
+    p = policy(w, "policy: p\ncritical: [delete_volume]\n")
+    h = run(w, p, engine).hazards["data_loss"]
+    assert h.verdict == "safe"
+    assert h.proof and (h.proof.startswith("state space exhausted") or h.proof.startswith("spacer"))
+    h = run(w, p, engine, assume_approvals=True).hazards["data_loss"]
+    assert (h.verdict, h.depth) == ("unsafe", 3)
+    assert h.trace[-1].effect == "approval"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_write_budget_protects_only_inside_one_window(engine: str) -> None:
+    w = world()
+    p = policy(w, "policy: p\nbudget: {window_minutes: 10, max_writes: 1}\n")
+    assert run(w, p, engine).hazards["data_loss"].verdict == "safe"
+    h = run(w, p, engine, model_time=True).hazards["data_loss"]
+    assert (h.verdict, h.depth) == ("unsafe", 3)
+    assert "wait" in calls_of(h.trace)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hazard_true_initially_has_depth_zero(engine: str) -> None:
+    text = VOLUMES.replace("hazards:\n  data_loss: {volume: deleted, backup: none}",
+                           "hazards:\n  no_backup: {backup: none}")
+    w = world(text)
+    h = run(w, policy(w, "policy: p\ndefault: deny\n"), engine).hazards["no_backup"]
+    assert (h.verdict, h.depth, h.trace) == ("unsafe", 0, [])
+
+
+def test_bound_gives_unknown_with_the_bound() -> None:
+    w = world()
+    h = run(w, policy(w, None), "explicit", bound=2).hazards["data_loss"]
+    assert (h.verdict, h.bound) == ("unknown", 2)
+    h = run(w, policy(w, None), "smt", bound=2).hazards["data_loss"]
+    assert (h.verdict, h.bound) == ("unknown", 2)
+    assert "reachable" in (h.proof or "")
+
+
+def test_counter_rules_are_exact_under_saturation() -> None:
+    """A `when` late in the session: saturation at the literal must not change the answer."""
+    w = world()
+    p = policy(w, 'policy: p\nrules:\n  - match: {kind: delete}\n    when: "actions < 5"\n'
+                  '    decision: deny\n')
+    for engine in ENGINES:
+        h = run(w, p, engine).hazards["data_loss"]
+        assert (h.verdict, h.depth) == ("unsafe", 6), engine
+
+
+def test_replay_rejects_a_trace_decide_does_not_allow() -> None:
+    w = world()
+    p = policy(w, "policy: p\nforbidden:\n  - [list_volumes, unmount_volume]\n")
+    with pytest.raises(ReplayError, match="deny"):
+        replay(w, p, ["list_volumes", "unmount_volume"])
+    with pytest.raises(ReplayError, match="needs"):
+        replay(w, p, ["unmount_volume"])
+    with pytest.raises(ReplayError, match="outside hazard"):
+        replay(w, p, ["list_volumes"], hazard="data_loss")
