@@ -3,12 +3,15 @@
 What is computed, exactly: for each blocked path `e0 -> ... -> ek` the explicit
 engine searches (BFS, same transition system, same `decide()`) for a shortest
 trace from the initial state whose last call executes `ek`, the path's
-destructive target. If one exists the block did not protect the target: the
+destructive target; when the BFS stops at its state limit (engine `auto` or
+`smt`), z3 takes over: BMC for a shortest prefix after which `ek` is enabled
+(needs known, `when` true, `decide()` allowing it), and Spacer to prove that no
+reachable state enables `ek`. If one exists the block did not protect the target: the
 path is a bypass and that trace is its witness (for example the forbidden pair
 with a harmless call inserted in between, or the target reached through another
 chain). Paths sharing a target share the witness. A target not found is
-reported with how far the search went (`unreachable` after an exhausted
-space, else `unknown` up to a depth).
+reported with how far the search went (`unreachable` with its proof, else
+`unknown` up to a depth).
 
 `pathguard analyze` gives its own blocked paths; `pathguard check` finds them
 here with the same SPEC §4 definition (simple paths of the action graph from an
@@ -61,22 +64,36 @@ def _blocked(world: World, policy: CompiledPolicy, path: list[str]) -> bool:
     return False
 
 
+TargetOutcome = tuple[list[str] | None, dict[str, Any]]
+
+
+def explicit_targets(found: Exploration, targets: list[str]) -> dict[str, TargetOutcome]:
+    """What a BFS established about each target: a trace, or why there is none."""
+    out: dict[str, TargetOutcome] = {}
+    for t in targets:
+        if t in found.targets:
+            out[t] = (found.targets[t], {})
+        elif found.exhausted:
+            out[t] = (None, {"verdict": "unreachable",
+                             "proof": f"state space exhausted: {found.states} states"})
+        else:
+            out[t] = (None, {"verdict": "unknown", "bound": found.explored, "stopped_by": found.stopped_by})
+    return out
+
+
 def bypasses(world: World, policy: CompiledPolicy, paths: list[tuple[str, ...]],
-             found: Exploration, options: Options) -> tuple[list[Bypass], list[dict[str, Any]]]:
+             reached: dict[str, TargetOutcome], options: Options
+             ) -> tuple[list[Bypass], list[dict[str, Any]]]:
     """Bypasses among `paths`, each trace replayed through `decide()`; and the blocked paths
     whose target was not reached, with why."""
     result: list[Bypass] = []
     unreached: list[dict[str, Any]] = []
     for path in paths:
         target = path[-1]
-        calls = found.targets.get(target)
+        calls, info = reached[target]
         if calls is not None:
             trace = replay(world, policy, calls, options, target=target)
             result.append(Bypass(list(path), trace, target))
-        elif found.exhausted:
-            unreached.append({"path": list(path), "target": target, "verdict": "unreachable",
-                              "proof": f"state space exhausted: {found.states} states"})
         else:
-            unreached.append({"path": list(path), "target": target, "verdict": "unknown",
-                              "bound": found.explored, "stopped_by": found.stopped_by})
+            unreached.append({"path": list(path), "target": target, **info})
     return result, unreached

@@ -13,7 +13,7 @@ import time
 from typing import Literal
 
 from pathguard.model.world import World
-from pathguard.modelcheck.bypass import bypasses
+from pathguard.modelcheck.bypass import bypasses, explicit_targets
 from pathguard.modelcheck.explicit import Exploration, explore
 from pathguard.modelcheck.replay import replay
 from pathguard.modelcheck.results import CheckResult, HazardResult
@@ -52,7 +52,15 @@ def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", boun
         for name, result in smt_check(world, policy, open_hazards, bound=smt_bound, options=options).items():
             hazards[name] = result
         used = "smt" if engine == "smt" else "auto (explicit, then smt)"
-    found_bypasses, unreached = bypasses(world, policy, blocked, found, options)
+    reached = explicit_targets(found, list(targets))
+    open_targets = [t for t, (calls, info) in reached.items()
+                    if calls is None and info["verdict"] == "unknown"]
+    if engine != "explicit" and open_targets:
+        from pathguard.modelcheck.smt.engine import smt_targets
+
+        reached.update(smt_targets(world, policy, open_targets, options=options,
+                                   bound=bound if bound is not None else DEFAULT_SMT_BOUND))
+    found_bypasses, unreached = bypasses(world, policy, blocked, reached, options)
     return CheckResult(
         system=world.system, policy=policy.name, engine=used,
         options={"assume_approvals": options.assume_approvals, "model_time": options.model_time,

@@ -66,10 +66,14 @@ class Unrolling:
         return result, codes
 
 
-def bmc(enc: Encoding, hazards: list[str], bound: int) -> tuple[dict[str, list[str]], dict[str, str], int,
-                                                              list[float]]:
-    """Shortest call sequences reaching each hazard within `bound` steps; hazards z3 could not
-    decide (`unknown`) with z3's reason; the depth fully checked; seconds spent per depth."""
+Goal = Callable[[list[Any]], Any]
+
+
+def bmc(enc: Encoding, goals: dict[str, Goal], bound: int) -> tuple[dict[str, list[str]], dict[str, str], int,
+                                                                 list[float]]:
+    """Shortest call sequences reaching a state where each goal holds within `bound` calls; goals
+    z3 could not decide (`unknown`) with z3's reason; the depth fully checked; seconds per depth."""
+    hazards = list(goals)
     unroll = Unrolling(enc)
     found: dict[str, list[str]] = {}
     undecided: dict[str, str] = {}
@@ -82,7 +86,7 @@ def bmc(enc: Encoding, hazards: list[str], bound: int) -> tuple[dict[str, list[s
         for name in hazards:
             if name in found or name in undecided:
                 continue
-            result, codes = unroll.query(lambda s, n=name: enc.hazard(s, n))
+            result, codes = unroll.query(goals[name])
             if result == z3.sat:
                 assert codes is not None
                 found[name] = codes

@@ -9,7 +9,8 @@ inductive invariant: the hazard is unreachable for sessions of any length.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 import z3
 
@@ -18,9 +19,10 @@ from pathguard.modelcheck.smt.encoding import Encoding
 Outcome = Literal["safe", "reachable", "unknown"]
 
 
-def spacer_prove(enc: Encoding, hazard: str, timeout_ms: int = 30_000) -> tuple[Outcome, str]:
-    """Try to prove `hazard` unreachable; the outcome and a line saying what z3 answered."""
-    inv = z3.Function(f"Inv_{hazard}", *enc.sorts(), z3.BoolSort())
+def spacer_prove(enc: Encoding, goal: Callable[[list[Any]], Any], timeout_ms: int = 30_000
+                 ) -> tuple[Outcome, str]:
+    """Try to prove no reachable state satisfies `goal`; the outcome and what z3 answered."""
+    inv = z3.Function("Inv", *enc.sorts(), z3.BoolSort())
     s, t = enc.state("s"), enc.state("t")
     a, w = z3.Int("a"), z3.Bool("wait")
     solver = z3.SolverFor("HORN")
@@ -28,7 +30,7 @@ def spacer_prove(enc: Encoding, hazard: str, timeout_ms: int = 30_000) -> tuple[
     solver.add(z3.ForAll(s, z3.Implies(enc.initial(s), inv(*s))))
     solver.add(z3.ForAll([*s, a, w, *t],
                          z3.Implies(z3.And(inv(*s), enc.transition(s, a, t, w)), inv(*t))))
-    solver.add(z3.ForAll(s, z3.Implies(z3.And(inv(*s), enc.hazard(s, hazard)), z3.BoolVal(False))))
+    solver.add(z3.ForAll(s, z3.Implies(z3.And(inv(*s), goal(s)), z3.BoolVal(False))))
     result = solver.check()
     if result == z3.sat:
         return "safe", "spacer (CHC): inductive invariant found"
