@@ -39,7 +39,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 def approval(call_hash: str = "h1", **changes: object) -> ApprovalRow:
     row = ApprovalRow(0, call_hash, "s1", "ops", ("ops", "lead"), "delete_volume", {"volume_id": "vol-7"},
                       "approval", ("rule 1: deletions need approval",), "pending", 100.0, 200.0)
-    return ApprovalRow(**{**{f: getattr(row, f) for f in row.__dataclass_fields__}, **changes})  # type: ignore[arg-type]
+    return row._replace(**changes)
 
 
 def test_session_trace_round_trip(store: Store) -> None:
@@ -147,8 +147,15 @@ def test_store_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             open_store(bad)
 
 
-def test_sqlite_uses_wal_and_full_sync(tmp_path: Path) -> None:
-    open_store(f"sqlite:///{tmp_path / 'w.db'}").close()
+def test_sqlite_uses_wal_and_chosen_sync(tmp_path: Path) -> None:
+    full = open_store(f"sqlite:///{tmp_path / 'w.db'}?synchronous=full")
+    assert full._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # type: ignore[attr-defined]
+    full.close()
+    normal = open_store(f"sqlite:///{tmp_path / 'w.db'}")
+    assert normal._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # type: ignore[attr-defined]
+    normal.close()
+    with pytest.raises(StoreError, match="synchronous"):
+        open_store(f"sqlite:///{tmp_path / 'w.db'}?synchronous=off")
     with sqlite3.connect(tmp_path / "w.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}

@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import time
-from dataclasses import asdict
 
 from pathguard.runtime.approvals import decide_request
 from pathguard.store.base import APPROVAL_STATES, DEFAULT_URL, ApprovalRow, open_store
@@ -46,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "list":
             rows = store.approvals(None if args.status == "all" else args.status)
             if args.format == "json":
-                print(json.dumps([asdict(r) for r in rows], indent=2))
+                print(json.dumps([r._asdict() for r in rows], indent=2))
             else:
                 print_rows(rows)
             return 0

@@ -52,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
             trace = store.session(matches[0])
             assert trace is not None
         if args.format == "json":
-            print(json.dumps(asdict(trace), indent=2))
+            print(json.dumps({"session": asdict(trace.session),
+                              "actions": [a._asdict() for a in trace.actions],
+                              "alerts": [asdict(a) for a in trace.alerts]}, indent=2))
         else:
             print_trace(trace)
         return 0

@@ -30,8 +30,8 @@ def canonical_json(params: dict[str, Any]) -> str:
 
 
 def call_hash(session_id: str, endpoint: str, params: dict[str, Any]) -> str:
-    text = json.dumps([session_id, endpoint, canonical_json(params)], separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """sha256 of session, endpoint and canonical parameters, NUL-separated (no name contains NUL)."""
+    return hashlib.sha256(f"{session_id}\0{endpoint}\0{canonical_json(params)}".encode()).hexdigest()
 
 
 def identity(name: str) -> str:

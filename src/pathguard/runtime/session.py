@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 ALLOW, APPROVAL, DENY = Effect.ALLOW, Effect.APPROVAL, Effect.DENY
 EMPTY: dict[str, Any] = {}
+NAMES = {e: e.name.lower() for e in Effect}
 
 
 class GuardedSession:
@@ -133,8 +134,8 @@ class GuardedSession:
         self.seq += 1
         track = self.track
         deviation = None if track is None else track.deviation
-        row = ActionRow(self.session_id, self.seq, now, endpoint, params, effect.name.lower(),
-                        tuple(r.text for r in reasons), deviation, approval_id=approval_id)
+        row = ActionRow(self.session_id, self.seq, now, endpoint, params, NAMES[effect], reasons, deviation,
+                        None, None, None, approval_id)
         self._store.append_action(row, durable=plan is None or not plan.is_read)
         return Checked(self.session_id, self.seq, endpoint, params, effect, reasons, deviation, approval_id)
 

@@ -12,7 +12,7 @@ Timestamps are seconds since the epoch (floats), as the injectable clock gives t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pathguard.errors import PathguardError
 
@@ -38,9 +38,10 @@ class SessionRow:
     policy: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ActionRow:
-    """ActionTrace: one checked call. `seq` numbers the session's actions from 1.
+class ActionRow(NamedTuple):
+    """ActionTrace: one checked call (a NamedTuple: built on every check, so kept cheap).
+    `seq` numbers the session's actions from 1; `reasons` are texts (the runtime may pass
+    `Reason` tuples, whose `str` is their text: stores keep the texts).
     `deviation` is the session's intent deviation (0-100) after this decision, None
     when the intent layer is off."""
 
@@ -50,7 +51,7 @@ class ActionRow:
     endpoint: str
     params: dict[str, Any]
     effect: str
-    reasons: tuple[str, ...]
+    reasons: tuple[Any, ...]
     deviation: float | None
     result: str | None = None
     latency_ms: float | None = None
@@ -66,8 +67,7 @@ class AlertRow:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ApprovalRow:
+class ApprovalRow(NamedTuple):
     """An out-of-band request for one exact call (`call_hash`).
 
     `kind` is what a grant unlocks: `approval` (an `approval` decision),
@@ -146,6 +146,7 @@ def open_store(url: str, *, create: bool = True) -> Store:
         return MemoryStore()
     if url.startswith("sqlite:"):
         path = url.removeprefix("sqlite:///")  # SQLAlchemy's spelling: sqlite:////abs/path.db
+        path = path.split("?", 1)[0]
         if not path or path == url:
             raise StoreError(f"`{url}`: no database path (write sqlite:///file.db)")
         return _sqlite(path, url, create)

@@ -19,6 +19,7 @@ class MemoryStore:
         self._actions: dict[str, dict[int, ActionRow]] = {}
         self._alerts: dict[str, list[AlertRow]] = {}
         self._approvals: list[ApprovalRow] = []
+        self._by_hash: dict[str, int] = {}
         self._scopes: dict[str, list[int]] = {}
         self._lock = threading.Lock()
 
@@ -37,7 +38,7 @@ class MemoryStore:
     def update_action(self, session_id: str, seq: int, result: str | None,
                       latency_ms: float | None, token_cost: int | None) -> None:
         actions = self._actions[session_id]
-        actions[seq] = replace(actions[seq], result=result, latency_ms=latency_ms, token_cost=token_cost)
+        actions[seq] = actions[seq]._replace(result=result, latency_ms=latency_ms, token_cost=token_cost)
 
     def add_alert(self, row: AlertRow) -> None:
         self._alerts[row.session_id].append(row)
@@ -50,23 +51,23 @@ class MemoryStore:
         row = self._sessions.get(session_id)
         if row is None:
             return None
-        actions = tuple(a for _, a in sorted(self._actions[session_id].items()))
+        actions = tuple(a._replace(reasons=tuple(map(str, a.reasons)))
+                        for _, a in sorted(self._actions[session_id].items()))
         return SessionTrace(row, actions, tuple(self._alerts[session_id]))
 
     def open_approval(self, row: ApprovalRow) -> int:
         with self._lock:
             approval_id = len(self._approvals) + 1
-            self._approvals.append(replace(row, id=approval_id))
+            self._approvals.append(row._replace(id=approval_id))
+            self._by_hash[row.call_hash] = approval_id
             return approval_id
 
     def approval(self, approval_id: int) -> ApprovalRow | None:
         return self._approvals[approval_id - 1] if 0 < approval_id <= len(self._approvals) else None
 
     def latest_approval(self, call_hash: str) -> ApprovalRow | None:
-        for row in reversed(self._approvals):
-            if row.call_hash == call_hash:
-                return row
-        return None
+        approval_id = self._by_hash.get(call_hash)
+        return None if approval_id is None else self._approvals[approval_id - 1]
 
     def approvals(self, status: str | None = None) -> list[ApprovalRow]:
         return [a for a in self._approvals if status is None or a.status == status]
@@ -77,9 +78,9 @@ class MemoryStore:
             row = self.approval(approval_id)
             if row is None or row.status != old:
                 return False
-            changed = replace(row, status=new)
+            changed = row._replace(status=new)
             if by is not None:
-                changed = replace(changed, decided_by=by, decided_at=at)
+                changed = changed._replace(decided_by=by, decided_at=at)
             self._approvals[approval_id - 1] = changed
             return True
 

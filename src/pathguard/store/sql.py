@@ -125,8 +125,8 @@ class SQLStore:
     def append_action(self, row: ActionRow, *, durable: bool) -> None:
         self._call("append_action", (row.session_id, row.seq, row.ts, row.endpoint,
                                      json.dumps(row.params, sort_keys=True), row.effect,
-                                     json.dumps(row.reasons), row.deviation, row.result, row.latency_ms,
-                                     row.token_cost, row.approval_id))
+                                     json.dumps([str(r) for r in row.reasons]), row.deviation, row.result,
+                                     row.latency_ms, row.token_cost, row.approval_id))
 
     def update_action(self, session_id: str, seq: int, result: str | None,
                       latency_ms: float | None, token_cost: int | None) -> None:

@@ -1,0 +1,134 @@
+"""Benchmark of the embedded runtime: `check` latency and multi-agent throughput.
+
+Latency: p50/p95/p99 of one `check` (microseconds, wall clock, perf_counter_ns,
+measured per call) on the Railway post-incident policy with every layer on
+(rules, budget over the sliding window, forbidden sequences, intent deviation
+with its vectors cached), for the memory, SQLite (WAL, synchronous=FULL) and
+PostgreSQL (local server, fsync on) stores. The workload is a mix of reads,
+writes, deletes (approval), forbidden pairs and closed sessions, as an ops
+agent produces them; a new session opens every 24 checks (not timed).
+Throughput: checks per second across 20 agent processes sharing one PostgreSQL
+store and one team budget scope, from a common start to the last finish.
+Targets (issue 4): memory p50 <= 10 us and p99 <= 40 us; SQLite p99 <= 1 ms;
+>= 2,000 checks/s across 20 agents on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests" / "store"))
+
+WORKLOAD = [
+    ("get_project", {}), ("list_services", {}), ("list_volumes", {}), ("get_volume", {"volume_id": "vol-7"}),
+    ("list_backups", {"volume_id": "vol-7"}), ("create_backup", {"volume_id": "vol-7"}),
+    ("unmount_volume", {"volume_id": "vol-7"}), ("delete_volume", {"volume_id": "vol-7"}),
+    ("list_deployments", {"service_id": "svc-1"}), ("scale_service", {"service_id": "svc-1", "replicas": 2}),
+    ("modify_production_env", {"service_id": "svc-1", "name": "MODE", "value": "x"}),
+    ("list_variables", {"service_id": "svc-1"}),
+]
+SESSION_LENGTH = 24
+AGENTS, AGENT_CHECKS = 20, 400
+
+
+def load_guard(store: str, **options: object):  # type: ignore[no-untyped-def]
+    from pathguard.runtime import Guard
+    from pathguard.runtime.intent import HashEmbedder, SentenceEmbedder, packaged_model_path
+
+    try:
+        packaged_model_path()
+        embedder: object = SentenceEmbedder()
+    except Exception:
+        embedder = HashEmbedder()
+    railway = REPO / "models" / "railway"
+    return Guard.load(railway / "endpoints.yaml", railway / "policy-post-incident.yaml", store=store,
+                      embedder=embedder, **options)
+
+
+def latencies(guard, checks: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """Nanoseconds per check over `checks` checks of the workload."""
+    out = []
+    clock = time.perf_counter_ns
+    session = None
+    for i in range(checks):
+        if i % SESSION_LENGTH == 0:
+            if session is not None:
+                session.close()
+            session = guard.session(agent="ops-agent", intent="clean up orphaned volumes")
+        name, params = WORKLOAD[i % len(WORKLOAD)]
+        start = clock()
+        session.check(name, params)
+        out.append(clock() - start)
+    return out
+
+
+def percentiles(ns: list[int]) -> str:
+    ns = sorted(ns)
+
+    def at(q: float) -> float:
+        return ns[min(len(ns) - 1, int(q * len(ns)))] / 1000
+
+    return f"p50 {at(0.50):8.1f} us   p95 {at(0.95):8.1f} us   p99 {at(0.99):8.1f} us   (n={len(ns)})"
+
+
+def agent(url: str, index: int) -> None:
+    """One of the 20 throughput agents: wait for `go`, run its checks, print start/end."""
+    guard = load_guard(url, scope="team", scope_limit=AGENTS * AGENT_CHECKS)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    start = time.time()
+    latencies(guard, AGENT_CHECKS)
+    print(start, time.time(), flush=True)
+    guard.close()
+
+
+def throughput(url: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    procs = [subprocess.Popen([sys.executable, __file__, "--agent", url, str(i)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=env) for i in range(AGENTS)]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    spans = [tuple(map(float, p.communicate("go\n", timeout=600)[0].split())) for p in procs]
+    wall = max(end for _, end in spans) - min(start for start, _ in spans)
+    total = AGENTS * AGENT_CHECKS
+    return f"{total / wall:8.0f} checks/s ({total} checks by {AGENTS} processes in {wall:.2f} s wall)"
+
+
+def main() -> None:
+    from pg_server import PostgresMissing, PostgresServer
+
+    print(__doc__.strip().splitlines()[0])
+    guard = load_guard("memory")
+    print(f"model: {guard.world.system}, policy: {guard.policy.name}, intent embedder: "
+          f"{type(guard.intent.embedder).__name__ if guard.intent else 'off'}")
+    latencies(guard, 5_000)  # warm up
+    print(f"memory     {percentiles(latencies(guard, 100_000))}")
+    with tempfile.TemporaryDirectory() as tmp:
+        guard = load_guard(f"sqlite:///{tmp}/trace.db")
+        latencies(guard, 500)
+        print(f"sqlite     {percentiles(latencies(guard, 10_000))}")
+        guard.close()
+    try:
+        server = PostgresServer(fsync=True)
+    except PostgresMissing as exc:
+        print(f"postgresql not measured: {exc}")
+        return
+    with server as url:
+        guard = load_guard(url)
+        latencies(guard, 500)
+        print(f"postgresql {percentiles(latencies(guard, 5_000))}")
+        guard.close()
+        print(f"postgresql 20 agents: {throughput(url)}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--agent":
+        agent(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()
