@@ -53,20 +53,23 @@ def test_json_openapi_and_circular_refs(tmp_path: Path) -> None:
         "paths": {"/nodes/{node_id}": {"get": {
             "parameters": [{"$ref": "#/components/parameters/node"}],
             "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}}}},
+            "/grids": {"get": {"operationId": "grids", "responses": {"200": {"content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Grid"}}}}}}},
             "/nodes": {"get": {"operationId": "list-nodes", "responses": {"200": {"content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Nodes"}}}}}}}},
         "components": {
             "parameters": {"node": {"name": "node_id", "in": "path", "required": True}},
             "schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {"$ref": "#/components/schemas/A"},
                         "Nodes": {"type": "object", "properties": {"nodes": {"type": "array", "items": {
-                            "$ref": "#/components/schemas/Node"}}}},
+                            "$ref": "#/components/schemas/Node"}}, "grid": {"$ref": "#/components/schemas/Grid"}}},
+                        "Grid": {"type": "array", "items": {"$ref": "#/components/schemas/Grid"}},
                         "Node": {"allOf": [{"$ref": "#/components/schemas/Node"},
                                            {"properties": {"id": {}, "child": {"$ref": "#/components/schemas/Node"}}}]}}},
     }
     path = tmp_path / "loop.json"
     path.write_text(json.dumps(spec))
     world = load_any(path)
-    assert world.names == ("get_nodes_node_id", "list_nodes")
+    assert world.names == ("get_nodes_node_id", "grids", "list_nodes")
     assert world.by_name["get_nodes_node_id"].needs == {"node_id"}
     assert world.by_name["list_nodes"].produces == {"node_id"}
 

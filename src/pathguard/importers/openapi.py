@@ -210,8 +210,12 @@ def _records(refs: Refs, op: dict[str, Any], resource: str) -> list[Record]:
 
 
 def _walk(refs: Refs, schema: Any, where: str, owner: str, *, depth: int, out: list[Record]) -> None:
+    """Record every object of a response down to two levels below the top (arrays of
+    arrays count: a self-referencing array stops after a few)."""
     items = refs.items(schema)
     if items is not None:
+        if where.count("[]") > depth + 2:
+            return
         _walk(refs, items, where + "[]", owner, depth=depth, out=out)
         return
     props = refs.properties(schema)
