@@ -47,6 +47,7 @@ class _Packer:
         world = system.world
         self.names = [e.name for e in world.endpoints]
         self.wait_code = len(self.names)
+        self.code = {n: i for i, n in enumerate(self.names)}
         self.fact_bit = {f: 1 << i for i, f in enumerate(world.facts)}
         self.hazard_names = list(system.hazards)
         self.worlds: list[tuple[str, ...]] = []
@@ -92,8 +93,8 @@ class _Packer:
         if calls is None:
             values = self.worlds[wid]
             calls = self.world_rows[wid] = tuple(
-                (code, self.world(system.world_after(values, name)))
-                for code, name in enumerate(self.names) if system.world_enabled(values, name))
+                (self.code[name], self.world(system.world_after(values, name)))
+                for name in system.enabled_calls(values))
         for code, nwid in calls:
             nsid = self.session_steps.get((sid, code))
             if nsid is None:

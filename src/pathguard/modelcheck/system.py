@@ -206,6 +206,17 @@ class TransitionSystem:
         self._reduce = self.reductions.reduce if reduce else (lambda s: s)
         self.hazards = {name: tuple((self.slot[v], value) for v, value in conj)
                         for name, conj in world.hazards.items()}
+        # Calls indexed by their first `when` variable's accepted values: only those
+        # (and the calls with no `when`) need their full `when` checked on a world.
+        self._free = [e.index for e in world.endpoints if not e.when]
+        by_var: dict[str, dict[str, list[int]]] = {}
+        for e in world.endpoints:
+            if e.when:
+                var, values = e.when[0]
+                for value in values:
+                    by_var.setdefault(var, {}).setdefault(value, []).append(e.index)
+        self._guarded: list[tuple[int, dict[str, list[int]]]] = [
+            (self.slot[v], table) for v, table in by_var.items()]
 
     def initial_state(self) -> State:
         world = tuple(self.world.initial[v] for v in self.variables)
@@ -214,6 +225,14 @@ class TransitionSystem:
     def world_enabled(self, world: tuple[str, ...], call: str) -> bool:
         """The call's `when` holds on these world values."""
         return all(world[self.slot[v]] in values for v, values in self.world.by_name[call].when)
+
+    def enabled_calls(self, world: tuple[str, ...]) -> list[str]:
+        """The calls whose `when` holds on these world values, in file order."""
+        candidates = list(self._free)
+        for slot, table in self._guarded:
+            candidates += table.get(world[slot], ())
+        names = self.world.endpoints
+        return [names[i].name for i in sorted(candidates) if self.world_enabled(world, names[i].name)]
 
     def world_after(self, world: tuple[str, ...], call: str) -> tuple[str, ...]:
         values = list(world)
@@ -237,8 +256,9 @@ class TransitionSystem:
 
     def steps(self, state: State) -> Iterator[Step]:
         """Every enabled step from `state`, calls in file order, then `wait`."""
-        for e in self.world.endpoints:
-            if not e.needs <= state.facts or not self.world_enabled(state.world, e.name):
+        for name in self.enabled_calls(state.world):
+            e = self.world.by_name[name]
+            if not e.needs <= state.facts:
                 continue
             decision, session = self.session_step(state.session, e.name)
             if session is not None:
