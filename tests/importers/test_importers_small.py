@@ -131,3 +131,31 @@ def test_load_any_reads_endpoints_yaml_with_lines(tmp_path: Path) -> None:
     path.write_text((DATA / "small.openapi.yaml.expected.yaml").read_text())
     assert load_any(path) == load_world(path)
     assert load_any(path).by_name["get_volume"].line is not None
+
+
+def test_mcp_hints_that_are_not_booleans_count_as_absent() -> None:
+    from pathguard.importers.mcp import draft_from_mcp
+
+    draft = draft_from_mcp({"tools": [
+        {"name": "peek", "annotations": {"readOnlyHint": "true", "title": "Peek"}},
+        {"name": "wipe", "annotations": {"readOnlyHint": False, "destructiveHint": None}},
+        {"name": "tidy", "annotations": {"readOnlyHint": False, "destructiveHint": False}},
+    ]}, "t.json")
+    peek, wipe, tidy = draft.endpoints.values()
+    assert (peek.kind, peek.reversible, peek.from_default) == ("write", False, True)
+    assert (wipe.kind, wipe.reversible, wipe.from_default) == ("write", False, True)
+    assert (tidy.kind, tidy.reversible, tidy.from_default) == ("write", None, False)
+    assert peek.description == "Peek"
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"tools": []}, "tools"),
+    ({"tools": [{"description": "no name"}]}, "tools[0]"),
+    ({"tools": [{"name": "getA"}, {"name": "get_a"}]}, "tools[1].name"),
+])
+def test_bad_mcp_lists_are_input_errors(data: dict, field: str) -> None:
+    from pathguard.importers.mcp import draft_from_mcp
+
+    with pytest.raises(InputError) as exc:
+        draft_from_mcp(data, "t.json")
+    assert [p.field for p in exc.value.problems] == [field]

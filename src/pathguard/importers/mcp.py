@@ -51,7 +51,8 @@ def draft_from_mcp(data: Any, file: str) -> Draft:
         name = vocab.snake(tool["name"])
         if name in draft.endpoints:
             problems.append(Problem(file, None, f"tools[{i}].name", "duplicate",
-                                    f"tool `{tool['name']}` is listed twice"))
+                                    f"tool `{tool['name']}` gives the endpoint name `{name}` "
+                                    "a tool before it already has"))
             continue
         words = vocab.words(tool["name"])
         noun_words = [vocab.singular(w) for w in words if w not in vocab.VERBS]
@@ -79,14 +80,16 @@ def draft_from_mcp(data: Any, file: str) -> Draft:
 
 
 def _description(tool: dict[str, Any]) -> str:
-    title = (tool.get("annotations") or {}).get("title") or tool.get("title") or ""
+    hints = tool.get("annotations") if isinstance(tool.get("annotations"), dict) else {}
+    title = str(hints.get("title") or tool.get("title") or "")
     text = " ".join(str(tool.get("description") or "").split())
     out = f"{title}. {text}" if title and text else (title or text)
     return out if len(out) <= 300 else out[:299].rstrip() + "…"
 
 
 def _classify(ep: DraftEndpoint, annotations: Any, words: list[str]) -> None:
-    hints = annotations if isinstance(annotations, dict) else {}
+    given = annotations if isinstance(annotations, dict) else {}
+    hints = {k: v for k, v in given.items() if isinstance(v, bool)}   # anything else counts as absent
     read_only = hints.get("readOnlyHint")
     if read_only is True:
         ep.kind = "read"
@@ -111,7 +114,7 @@ def _classify(ep: DraftEndpoint, annotations: Any, words: list[str]) -> None:
     else:
         ep.notes.append("kind write: destructiveHint false (an untrusted hint)")
     extra = [f"{hint} {str(hints[hint]).lower()}" for hint in ("idempotentHint", "openWorldHint")
-             if isinstance(hints.get(hint), bool)]
+             if hint in hints]
     if extra:
         ep.notes.append(", ".join(extra) + " (informational)")
 
