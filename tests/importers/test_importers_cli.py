@@ -63,3 +63,21 @@ def test_wrong_format_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFi
 def test_output_that_is_a_directory_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "mcp", str(DATA / "small.tools.json"), "-o", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spec", ["fly-machines.openapi.yaml", "neon-mcp.tools.json"])
+def test_output_is_byte_identical_across_hash_seeds(tmp_path: Path, spec: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    source = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / spec
+    fmt = "mcp" if spec.endswith(".json") else "openapi"
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"{seed}.yaml"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "pathguard.cli.main", "import", fmt, str(source), "-o", str(out)],
+                       check=True, capture_output=True, env=env)
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]

@@ -35,10 +35,13 @@ class Record:
 
 def link(draft: Draft, needs: dict[str, list[Need]], records: dict[str, list[Record]]) -> None:
     """Fill `needs` and `produces` of every endpoint of `draft`, with evidence."""
-    info: dict[str, Need] = {}
+    info: dict[str, Need] = {}     # per fact: every resource and field any of its parameters suggests
     for name in draft.endpoints:
         for need in needs.get(name, ()):
-            info.setdefault(need.fact, need)
+            seen = info.get(need.fact)
+            info[need.fact] = need if seen is None else Need(
+                need.fact, tuple(dict.fromkeys(seen.resources + need.resources)),
+                tuple(dict.fromkeys(seen.fields + need.fields)), seen.evidence)
     by_resource: dict[str, set[str]] = defaultdict(set)
     for fact, need in info.items():
         for resource in need.resources:
