@@ -39,5 +39,6 @@ def policy(w: World, text: str | None) -> CompiledPolicy:
 
 def run(w: World, p: CompiledPolicy, engine: str = "explicit", **kw: object) -> CheckResult:
     options = Options(assume_approvals=bool(kw.pop("assume_approvals", False)),
-                      model_time=bool(kw.pop("model_time", False)))
+                      model_time=bool(kw.pop("model_time", False)),
+                      subagents=int(kw.pop("subagents", 0)))  # type: ignore[call-overload]
     return check(w, p, engine=engine, options=options, **kw)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from mckit import VOLUMES, policy, run, world
 
+from pathguard.errors import PathguardError
 from pathguard.modelcheck.bypass import blocked_paths
 from pathguard.modelcheck.replay import ReplayError, replay
 from pathguard.modelcheck.results import calls_of
@@ -95,3 +96,23 @@ def test_replay_rejects_a_trace_decide_does_not_allow() -> None:
         replay(w, p, ["unmount_volume"])
     with pytest.raises(ReplayError, match="outside hazard"):
         replay(w, p, ["list_volumes"], hazard="data_loss")
+
+
+def test_subagents_split_a_forbidden_pair_across_sessions() -> None:
+    """Children start with a fresh history: a pair forbidden within a whole session is not."""
+    w = world()
+    p = policy(w, "policy: p\nbudget: {window_minutes: 10, max_actions: 6}\nsubagents: {max_budget: 3}\n"
+                  "forbidden:\n  - {first: list_volumes, then: unmount_volume, within: 10}\n")
+    assert run(w, p).hazards["data_loss"].verdict == "safe"
+    h = run(w, p, subagents=1).hazards["data_loss"]
+    assert (h.verdict, h.depth) == ("unsafe", 3)
+    assert calls_of(h.trace) == ["list_volumes", "spawn", "child1:unmount_volume", "delete_volume"]
+    with pytest.raises(PathguardError, match="explicit engine only"):
+        run(w, p, "smt", subagents=1)
+
+
+def test_spawn_is_paid_from_the_parent_budget() -> None:
+    w = world()
+    p = policy(w, "policy: p\nbudget: {window_minutes: 10, max_actions: 3}\nsubagents: {max_budget: 3}\n"
+                  "forbidden:\n  - {first: list_volumes, then: unmount_volume, within: 10}\n")
+    assert run(w, p, subagents=2).hazards["data_loss"].verdict == "safe"

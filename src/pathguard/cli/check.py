@@ -19,6 +19,8 @@ from pathguard.modelcheck.results import CheckResult, HazardResult, TraceStep
 OPTION_TEXT = {
     "assume_approvals": "approval counts as granted (what a rubber-stamping approver lets through)",
     "model_time": "the agent may wait until its budget window has expired (window counts drop to 0)",
+    "subagents": "the agent may spawn up to N child sessions, each with `subagents.max_budget` actions "
+                 "taken from its own budget and a fresh history",
 }
 
 
@@ -32,6 +34,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--bound", type=int, help="explore traces of at most K calls")
     p.add_argument("--assume-approvals", action="store_true", help=OPTION_TEXT["assume_approvals"])
     p.add_argument("--model-time", action="store_true", help=OPTION_TEXT["model_time"])
+    p.add_argument("--subagents", type=int, default=0, metavar="N", help=OPTION_TEXT["subagents"]
+                   + " (explicit engine)")
     p.add_argument("--max-length", type=int, default=8,
                    help="longest action-graph path considered for bypasses (default 8)")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -51,7 +55,10 @@ def run(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy, world) if args.policy else allow_everything(world)
     if args.bound is not None and args.bound < 0:
         raise PathguardError("--bound must be >= 0")
-    options = Options(assume_approvals=args.assume_approvals, model_time=args.model_time)
+    if args.subagents < 0:
+        raise PathguardError("--subagents must be >= 0")
+    options = Options(assume_approvals=args.assume_approvals, model_time=args.model_time,
+                      subagents=args.subagents)
     result = check(world, policy, engine=args.engine, bound=args.bound, options=options,
                    blocked=blocked_paths(world, policy, args.max_length))
     if args.format == "json":
@@ -88,7 +95,8 @@ def render(result: CheckResult, *, markdown: bool = False) -> str:
     md = markdown
     head = "## " if md else ""
     lines = [f"{'# ' if md else ''}pathguard check: {result.system} under policy {result.policy}", ""]
-    options = [OPTION_TEXT[k] for k in OPTION_TEXT if result.options.get(k)]
+    options = [OPTION_TEXT[k].replace("up to N", f"up to {result.options[k]}")
+               for k in OPTION_TEXT if result.options.get(k)]
     lines.append(f"engine: {result.engine}; assumptions: " + ("; ".join(options) if options else
                  "no approval granted, every call inside one budget window"))
     lines.append("")

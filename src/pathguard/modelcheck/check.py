@@ -3,7 +3,8 @@
 `explicit`: BFS; an exhausted state space proves `safe`. `smt`: bounded model
 checking up to the bound, then an unbounded proof attempt (Spacer). `auto`:
 explicit search while the state space stays under `AUTO_STATES` states, then
-SMT for the hazards still open. Every counterexample, whichever engine found
+SMT for the hazards still open. `--subagents` is modelled by the explicit
+engine only (the z3 encoding has one session). Every counterexample, whichever engine found
 it, is replayed through `decide()` before it is reported.
 """
 
@@ -12,11 +13,12 @@ from __future__ import annotations
 import time
 from typing import Literal
 
+from pathguard.errors import PathguardError
 from pathguard.model.world import World
 from pathguard.modelcheck.bypass import bypasses, explicit_targets
 from pathguard.modelcheck.explicit import Exploration, explore
 from pathguard.modelcheck.replay import replay
-from pathguard.modelcheck.results import CheckResult, HazardResult
+from pathguard.modelcheck.results import CheckResult, HazardResult, call_count
 from pathguard.modelcheck.system import Options, TransitionSystem
 from pathguard.policy.compile import CompiledPolicy
 
@@ -31,6 +33,11 @@ def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", boun
           max_states: int | None = None) -> CheckResult:
     """Verdicts for every hazard of `world` under `policy`, and the bypasses among `blocked`."""
     options = options or Options()
+    if options.subagents and engine == "smt":
+        raise PathguardError("--subagents is modelled by the explicit engine only: use --engine explicit "
+                             "or auto")
+    if options.subagents:
+        engine = "explicit"
     started = time.perf_counter()
     system = TransitionSystem(world, policy, options)
     blocked = blocked or []
@@ -64,7 +71,7 @@ def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", boun
     return CheckResult(
         system=world.system, policy=policy.name, engine=used,
         options={"assume_approvals": options.assume_approvals, "model_time": options.model_time,
-                 "bound": bound, "max_states": limit},
+                 "subagents": options.subagents, "bound": bound, "max_states": limit},
         reductions=system.reductions.applied, hazards={n: hazards[n] for n in world.hazards},
         bypasses=found_bypasses, blocked_unreached=unreached, states=found.states,
         seconds=round(time.perf_counter() - started, 3))
@@ -76,7 +83,7 @@ def _explicit_verdict(world: World, policy: CompiledPolicy, options: Options, na
     calls = found.hazards.get(name)
     if calls is not None:
         trace = replay(world, policy, calls, options, hazard=name)
-        depth = sum(1 for c in calls if c != "wait")
+        depth = call_count(calls)
         return HazardResult(name, "unsafe", "explicit", depth=depth, trace=trace, condition=condition)
     if found.exhausted:
         return HazardResult(name, "safe", "explicit", proof=f"state space exhausted: {found.states} states",

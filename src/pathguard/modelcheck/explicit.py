@@ -7,7 +7,9 @@ known, so they are computed once per (world, session) pair through
 `TransitionSystem` (hence through `decide()`) and cached as
 `(needed facts, produced facts, next world/session ids, call)` rows; expanding
 a state is then a bit test and an OR per row. Parents are stored as
-`parent * K + call` so shortest traces can be rebuilt.
+`parent * K + step` so shortest traces can be rebuilt. `wait` and `spawn`
+steps are free (they are not calls): they are taken when a state is found, at
+its own depth.
 
 BFS visits calls in file order, so the same shortest counterexample comes
 back on every run. An exhausted state space is a proof of `safe`; a depth
@@ -19,8 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pathguard.modelcheck.system import WAIT, TransitionSystem
+from pathguard.modelcheck.system import SPAWN, WAIT, TransitionSystem, label
 from pathguard.semantics.session import SessionState
+
+Sessions = tuple[SessionState, ...]
 
 _LOW = (1 << 64) - 1
 _WORLD = (1 << 32) - 1
@@ -46,19 +50,22 @@ class _Packer:
         self.system = system
         world = system.world
         self.names = [e.name for e in world.endpoints]
-        self.wait_code = len(self.names)
+        self.calls = len(self.names)
+        self.wait_code = self.calls * (system.options.subagents + 1)
+        self.spawn_code = self.wait_code + 1
         self.code = {n: i for i, n in enumerate(self.names)}
         self.fact_bit = {f: 1 << i for i, f in enumerate(world.facts)}
         self.hazard_names = list(system.hazards)
         self.worlds: list[tuple[str, ...]] = []
         self.world_id: dict[tuple[str, ...], int] = {}
         self.world_mask: list[int] = []
-        self.sessions: list[SessionState] = []
-        self.session_id: dict[SessionState, int] = {}
-        self.session_steps: dict[tuple[int, int], int] = {}
+        self.sessions: list[Sessions] = []
+        self.session_id: dict[Sessions, int] = {}
+        self.session_steps: dict[tuple[int, int], list[tuple[int, int]]] = {}
         self.rows: dict[int, tuple[tuple[int, int, int, int, int], ...]] = {}
         self.world_rows: list[tuple[tuple[int, int], ...] | None] = []
         self.waits: dict[int, int] = {}
+        self.spawns: dict[int, int] = {}
         self.target_codes = frozenset(self.names.index(t) for t in targets)
         self.endpoint_masks = [(sum(self.fact_bit[f] for f in e.needs),
                                 sum(self.fact_bit[f] for f in e.produces) << 64) for e in world.endpoints]
@@ -73,7 +80,7 @@ class _Packer:
             self.world_rows.append(None)
         return wid
 
-    def session(self, s: SessionState) -> int:
+    def session(self, s: Sessions) -> int:
         sid = self.session_id.get(s)
         if sid is None:
             sid = self.session_id[s] = len(self.sessions)
@@ -84,7 +91,7 @@ class _Packer:
         return facts << 64 | sid << 32 | wid
 
     def row(self, key: int) -> tuple[tuple[int, int, int, int, int], ...]:
-        """Successor rows of a (world, session) pair: calls in file order.
+        """Successor rows of a (world, sessions) pair: per session, calls in file order.
         The last field flags rows worth a look: a hazard world or a wanted target."""
         wid, sid = key & _WORLD, key >> 32
         system = self.system
@@ -95,16 +102,21 @@ class _Packer:
             calls = self.world_rows[wid] = tuple(
                 (self.code[name], self.world(system.world_after(values, name)))
                 for name in system.enabled_calls(values))
-        for code, nwid in calls:
-            nsid = self.session_steps.get((sid, code))
-            if nsid is None:
-                _, after = system.session_step(self.sessions[sid], self.names[code])
-                nsid = self.session_steps[(sid, code)] = -1 if after is None else self.session(after)
-            if nsid < 0:
-                continue
-            need, prod = self.endpoint_masks[code]
-            flag = self.world_mask[nwid] | (code in self.target_codes)
-            out.append((need, prod, nsid << 32 | nwid, code, flag))
+        sessions = self.sessions[sid]
+        for who in range(len(sessions)):
+            for code, nwid in calls:
+                moves = self.session_steps.get((sid, code))
+                if moves is None:
+                    moves = self.session_steps[(sid, code)] = []
+                    for w in range(len(sessions)):
+                        _, after = system.session_step(sessions, w, self.names[code])
+                        moves.append((w, -1 if after is None else self.session(after)))
+                nsid = moves[who][1]
+                if nsid < 0:
+                    continue
+                need, prod = self.endpoint_masks[code]
+                flag = self.world_mask[nwid] | (code in self.target_codes)
+                out.append((need, prod, nsid << 32 | nwid, who * self.calls + code, flag))
         result = self.rows[key] = tuple(out)
         return result
 
@@ -115,6 +127,21 @@ class _Packer:
             s = self.system.waited(self.sessions[key >> 32])
             after = self.waits[key] = -1 if s is None else (self.session(s) << 32 | (key & _WORLD))
         return after
+
+    def spawned(self, key: int) -> int:
+        """(world, sessions) after a `spawn`, or -1 when no child may be spawned."""
+        after = self.spawns.get(key)
+        if after is None:
+            s = self.system.spawned(self.sessions[key >> 32])
+            after = self.spawns[key] = -1 if s is None else (self.session(s) << 32 | (key & _WORLD))
+        return after
+
+    def name(self, code: int) -> str:
+        if code == self.wait_code:
+            return WAIT
+        if code == self.spawn_code:
+            return SPAWN
+        return label(code // self.calls, self.names[code % self.calls])
 
 
 def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
@@ -127,9 +154,10 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
     pending = sum(1 << packer.hazard_names.index(h) for h in wanted)
     pending_targets = set(packer.target_codes)
     found_hazard: dict[int, int] = {}
-    found_target: dict[int, int] = {}
-    K = packer.wait_code + 1
-    model_time = system.options.model_time
+    found_target: dict[int, tuple[int, int]] = {}
+    K = packer.spawn_code + 1
+    calls = packer.calls
+    free_steps = system.options.model_time or system.options.subagents > 0
 
     init = system.initial_state()
     start = packer.pack(0, packer.session(init.session), packer.world(init.world))
@@ -144,12 +172,12 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
                 if hit >> i & 1:
                     found_hazard[i] = state
             pending &= ~hit
-        if model_time:
-            w = packer.waited(state & _LOW)
-            if w >= 0:
+        if free_steps:
+            for code, w in ((packer.wait_code, packer.waited(state & _LOW)),
+                            (packer.spawn_code, packer.spawned(state & _LOW))):
                 nxt = (state & ~_LOW) | w
-                if nxt not in parent:
-                    parent[nxt] = state * K + packer.wait_code
+                if w >= 0 and nxt not in parent:
+                    parent[nxt] = state * K + code
                     level.append(nxt)
                     discovered(nxt, level)
 
@@ -173,13 +201,13 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
                 for need, prod, ws, code, flag in succ:
                     if f & need == need:
                         nxt = high | prod | ws
-                        if flag and code in pending_targets:
-                            pending_targets.discard(code)
-                            found_target[code] = cur
+                        if flag and code % calls in pending_targets:
+                            pending_targets.discard(code % calls)
+                            found_target[code % calls] = (cur, code)
                         if nxt not in parent:
                             parent[nxt] = cur * K + code
                             nxt_frontier.append(nxt)
-                            if flag or model_time:
+                            if flag or free_steps:
                                 discovered(nxt, nxt_frontier)
         if stopped:
             break
@@ -187,18 +215,18 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
         depth += 1
 
     def trace(state: int) -> list[str]:
-        calls: list[str] = []
+        steps: list[str] = []
         p = parent[state]
         while p >= 0:
-            code = p % K
-            calls.append(WAIT if code == packer.wait_code else packer.names[code])
+            steps.append(packer.name(p % K))
             state = p // K
             p = parent[state]
-        return calls[::-1]
+        return steps[::-1]
 
     return Exploration(
         states=len(parent), explored=depth, exhausted=not frontier and stopped is None,
         hazards={packer.hazard_names[i]: trace(s) for i, s in sorted(found_hazard.items())
                  if packer.hazard_names[i] in wanted},
-        targets={packer.names[c]: [*trace(s), packer.names[c]] for c, s in sorted(found_target.items())},
+        targets={packer.names[c]: [*trace(s), packer.name(code)]
+                 for c, (s, code) in sorted(found_target.items())},
         stopped_by=stopped)

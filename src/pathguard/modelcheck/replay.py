@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from pathguard.model.world import World
 from pathguard.modelcheck.results import TraceStep
-from pathguard.modelcheck.system import WAIT, WAIT_DECISION, Options, expire_window
+from pathguard.modelcheck.system import (
+    SPAWN,
+    SPAWN_DECISION,
+    WAIT,
+    WAIT_DECISION,
+    Options,
+    child_policy,
+    expire_window,
+    parse_label,
+    spawn,
+)
 from pathguard.policy.compile import CompiledPolicy
 from pathguard.semantics.decide import decide
 from pathguard.semantics.session import SessionState, executed
@@ -27,16 +37,29 @@ def replay(world: World, policy: CompiledPolicy, calls: list[str], options: Opti
     options = options or Options()
     values = dict(world.initial)
     facts: set[str] = set()
-    session = SessionState.root(policy)
+    sessions = [SessionState.root(policy)]
+    child = child_policy(policy)
     steps: list[TraceStep] = []
-    for i, call in enumerate(calls, 1):
-        if call == WAIT:
+    for i, step in enumerate(calls, 1):
+        if step == WAIT:
             if not options.model_time:
                 raise ReplayError(f"step {i}: `wait` without --model-time")
-            session = expire_window(session)
+            sessions = [expire_window(s) for s in sessions]
             steps.append(TraceStep(WAIT, str(WAIT_DECISION.effect), tuple(WAIT_DECISION.texts),
                                    dict(values)))
             continue
+        if step == SPAWN:
+            after = spawn(policy, tuple(sessions))
+            if len(sessions) > options.subagents or after is None:
+                raise ReplayError(f"step {i}: no child may be spawned here")
+            sessions = list(after)
+            steps.append(TraceStep(SPAWN, str(SPAWN_DECISION.effect), tuple(SPAWN_DECISION.texts),
+                                   dict(values)))
+            continue
+        who, call = parse_label(step)
+        if who >= len(sessions):
+            raise ReplayError(f"step {i}: no session `child{who}`")
+        session, run_policy = sessions[who], policy if who == 0 else child
         endpoint = world.by_name.get(call)
         if endpoint is None:
             raise ReplayError(f"step {i}: `{call}` is not an endpoint")
@@ -46,16 +69,16 @@ def replay(world: World, policy: CompiledPolicy, calls: list[str], options: Opti
             if values[var] not in allowed:
                 raise ReplayError(f"step {i}: `{call}` needs {var} in {sorted(allowed)}, "
                                   f"world has {values[var]}")
-        decision = decide(world, policy, session, call)
+        decision = decide(world, run_policy, session, call)
         if decision.effect > options.max_effect:
-            raise ReplayError(f"step {i}: decide() says {decision.effect} for `{call}`: "
+            raise ReplayError(f"step {i}: decide() says {decision.effect} for `{step}`: "
                               + "; ".join(decision.texts))
-        session = executed(policy, session, policy.plans[call])
+        sessions[who] = executed(run_policy, session, run_policy.plans[call])
         facts |= endpoint.produces
         values.update(endpoint.sets)
-        steps.append(TraceStep(call, str(decision.effect), tuple(decision.texts), dict(values)))
+        steps.append(TraceStep(step, str(decision.effect), tuple(decision.texts), dict(values)))
     if hazard is not None and not all(values[v] == x for v, x in world.hazards[hazard]):
         raise ReplayError(f"the trace ends outside hazard `{hazard}`: {values}")
-    if target is not None and (not calls or calls[-1] != target):
+    if target is not None and (not calls or parse_label(calls[-1])[1] != target):
         raise ReplayError(f"the trace does not end with `{target}`")
     return steps

@@ -28,8 +28,16 @@ class TraceStep:
                 "world": dict(self.world)}
 
 
+FREE_STEPS = ("wait", "spawn")
+
+
 def calls_of(trace: list[TraceStep]) -> list[str]:
     return [s.call for s in trace]
+
+
+def call_count(steps: list[str]) -> int:
+    """Calls in a trace: `wait` and `spawn` steps are not calls."""
+    return sum(1 for s in steps if s not in FREE_STEPS)
 
 
 @dataclass(slots=True)
@@ -59,7 +67,7 @@ class Bypass:
 
     def to_json(self) -> dict[str, Any]:
         return {"path": list(self.path), "target": self.target, "trace": calls_of(self.trace),
-                "depth": len([s for s in self.trace if s.call != "wait"]),
+                "depth": call_count(calls_of(self.trace)),
                 "steps": [s.to_json() for s in self.trace]}
 
 

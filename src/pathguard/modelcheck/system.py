@@ -30,6 +30,7 @@ one: the reachable worlds are exactly those of the real sliding window. A
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -41,8 +42,11 @@ from pathguard.semantics.effect import Decision, Effect, Reason
 from pathguard.semantics.session import SessionState, executed
 
 WAIT = "wait"
+SPAWN = "spawn"
 WAIT_DECISION = Decision(Effect.ALLOW, (Reason("time", "wait", "time: the agent waits until its "
                                                "budget window has expired"),))
+SPAWN_DECISION = Decision(Effect.ALLOW, (Reason("subagents", "spawn", "subagents: the agent spawns a "
+                                                 "child session with its own budget"),))
 _TOTALS = ("actions", "reads", "writes", "deletes", "critical")
 
 
@@ -52,6 +56,7 @@ class Options:
 
     assume_approvals: bool = False
     model_time: bool = False
+    subagents: int = 0
 
     @property
     def max_effect(self) -> Effect:
@@ -60,11 +65,11 @@ class Options:
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """World values (in `world.variables` order), known facts, session state."""
+    """World values (in `world.variables` order), known facts, the sessions (root first)."""
 
     world: tuple[str, ...]
     facts: frozenset[str]
-    session: SessionState
+    session: tuple[SessionState, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +192,40 @@ class Reductions:
         )
 
 
+def label(who: int, call: str) -> str:
+    """How a call appears in a trace: bare for the root session, `childN:` for a child."""
+    return call if who == 0 else f"child{who}:{call}"
+
+
+def parse_label(text: str) -> tuple[int, str]:
+    if text.startswith("child") and ":" in text:
+        who, call = text.split(":", 1)
+        return int(who[5:]), call
+    return 0, text
+
+
+def child_policy(policy: CompiledPolicy) -> CompiledPolicy:
+    """The policy a child session runs under: `subagents.max_budget` as its action budget."""
+    budget = policy.subagent_budget
+    if budget is None:
+        return policy
+    ratio = policy.read_only_at
+    return replace(policy, max_actions=budget,
+                   read_only_actions=None if ratio is None else math.ceil(ratio * budget))
+
+
+def spawn(policy: CompiledPolicy, sessions: tuple[SessionState, ...]) -> tuple[SessionState, ...] | None:
+    """The sessions after the root spawns a child, or None if its budget cannot pay for one."""
+    root, budget = sessions[0], policy.subagent_budget
+    if root.closed:
+        return None
+    if budget is not None:
+        if policy.max_actions is not None and root.window_actions + budget > policy.max_actions:
+            return None
+        root = replace(root, window_actions=root.window_actions + budget)
+    return (root, *sessions[1:], SessionState.root(child_policy(policy), depth=1))
+
+
 def expire_window(s: SessionState) -> SessionState:
     """The session after the agent waited out its whole budget window (`--model-time`)."""
     return replace(s, window_actions=0, window_writes=0, window_critical=0)
@@ -203,7 +242,11 @@ class TransitionSystem:
         self.variables = tuple(world.variables)
         self.slot = {v: i for i, v in enumerate(self.variables)}
         self.reductions = Reductions.of(policy)
-        self._reduce = self.reductions.reduce if reduce else (lambda s: s)
+        self.child = child_policy(policy)
+        self.child_reductions = Reductions.of(self.child)
+        identity = (lambda s: s)  # noqa: E731
+        self._reduce = self.reductions.reduce if reduce else identity
+        self._reduce_child = self.child_reductions.reduce if reduce else identity
         self.hazards = {name: tuple((self.slot[v], value) for v, value in conj)
                         for name, conj in world.hazards.items()}
         # Calls indexed by their first `when` variable's accepted values: only those
@@ -220,7 +263,7 @@ class TransitionSystem:
 
     def initial_state(self) -> State:
         world = tuple(self.world.initial[v] for v in self.variables)
-        return State(world, frozenset(), self._reduce(SessionState.root(self.policy)))
+        return State(world, frozenset(), (self._reduce(SessionState.root(self.policy)),))
 
     def world_enabled(self, world: tuple[str, ...], call: str) -> bool:
         """The call's `when` holds on these world values."""
@@ -240,33 +283,49 @@ class TransitionSystem:
             values[self.slot[v]] = value
         return tuple(values)
 
-    def session_step(self, session: SessionState, call: str) -> tuple[Decision, SessionState | None]:
-        """`decide()` on the call, and the (reduced) session after it if it may run."""
-        decision = decide(self.world, self.policy, session, call)
+    def session_step(self, sessions: tuple[SessionState, ...], who: int, call: str
+                     ) -> tuple[Decision, tuple[SessionState, ...] | None]:
+        """`decide()` on the call made from session `who`, and the (reduced) sessions after it
+        if it may run."""
+        policy, reduce = (self.policy, self._reduce) if who == 0 else (self.child, self._reduce_child)
+        session = sessions[who]
+        decision = decide(self.world, policy, session, call)
         if decision.effect > self.options.max_effect:
             return decision, None
-        return decision, self._reduce(executed(self.policy, session, self.policy.plans[call]))
+        after = reduce(executed(policy, session, policy.plans[call]))
+        return decision, (*sessions[:who], after, *sessions[who + 1:])
 
-    def waited(self, session: SessionState) -> SessionState | None:
-        """The session after a `wait` step, or None when time is not modelled or changes nothing."""
+    def waited(self, sessions: tuple[SessionState, ...]) -> tuple[SessionState, ...] | None:
+        """The sessions after a `wait` step, or None when time is not modelled or changes nothing."""
         if not self.options.model_time:
             return None
-        after = expire_window(session)
-        return None if after == session else after
+        after = tuple(expire_window(s) for s in sessions)
+        return None if after == sessions else after
+
+    def spawned(self, sessions: tuple[SessionState, ...]) -> tuple[SessionState, ...] | None:
+        """The sessions after a `spawn` step, or None when no child may be spawned."""
+        if len(sessions) > self.options.subagents:
+            return None
+        after = spawn(self.policy, sessions)
+        return None if after is None else (self._reduce(after[0]), *after[1:])
 
     def steps(self, state: State) -> Iterator[Step]:
-        """Every enabled step from `state`, calls in file order, then `wait`."""
-        for name in self.enabled_calls(state.world):
-            e = self.world.by_name[name]
-            if not e.needs <= state.facts:
-                continue
-            decision, session = self.session_step(state.session, e.name)
-            if session is not None:
-                yield Step(e.name, decision, State(self.world_after(state.world, e.name),
-                                                   state.facts | e.produces, session))
-        session = self.waited(state.session)
-        if session is not None:
-            yield Step(WAIT, WAIT_DECISION, State(state.world, state.facts, session))
+        """Every enabled step from `state`: calls in file order per session, `wait`, `spawn`."""
+        for who in range(len(state.session)):
+            for name in self.enabled_calls(state.world):
+                e = self.world.by_name[name]
+                if not e.needs <= state.facts:
+                    continue
+                decision, sessions = self.session_step(state.session, who, e.name)
+                if sessions is not None:
+                    yield Step(label(who, e.name), decision, State(self.world_after(state.world, e.name),
+                                                                   state.facts | e.produces, sessions))
+        sessions = self.waited(state.session)
+        if sessions is not None:
+            yield Step(WAIT, WAIT_DECISION, State(state.world, state.facts, sessions))
+        sessions = self.spawned(state.session)
+        if sessions is not None:
+            yield Step(SPAWN, SPAWN_DECISION, State(state.world, state.facts, sessions))
 
     def satisfies(self, world: tuple[str, ...], hazard: str) -> bool:
         return all(world[i] == value for i, value in self.hazards[hazard])

@@ -13,11 +13,11 @@ from functools import partial
 
 from pathguard.model.world import World
 from pathguard.modelcheck.replay import replay
-from pathguard.modelcheck.results import HazardResult
+from pathguard.modelcheck.results import HazardResult, call_count
 from pathguard.modelcheck.smt.bmc import bmc
 from pathguard.modelcheck.smt.encoding import Encoding
 from pathguard.modelcheck.smt.spacer import spacer_prove
-from pathguard.modelcheck.system import WAIT, Options
+from pathguard.modelcheck.system import Options
 from pathguard.policy.compile import CompiledPolicy
 
 
@@ -34,7 +34,7 @@ def smt_check(world: World, policy: CompiledPolicy, hazards: list[str], *, bound
         if name in found:
             calls = found[name]
             trace = replay(world, policy, calls, options, hazard=name)
-            out[name] = HazardResult(name, "unsafe", "smt (bmc)", depth=sum(c != WAIT for c in calls),
+            out[name] = HazardResult(name, "unsafe", "smt (bmc)", depth=call_count(calls),
                                      trace=trace, condition=condition)
             continue
         reached = checked if name not in undecided else checked - 1
