@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pathguard.errors import InputError
+from pathguard.importers.classify import singular
 from pathguard.importers.detect import import_file, load_any, sniff
 from pathguard.importers.emit import emit
 from pathguard.importers.openapi import draft_from_openapi, resource_of
@@ -82,9 +83,28 @@ def test_json_openapi_and_circular_refs(tmp_path: Path) -> None:
     ("/apps/{app_name}/machines/{machine_id}/stop", ("machine", "stop")),
     ("/v2/apps/{app_id}/deployments", ("deployment", None)),
     ("/{id}", ("api", None)),
+    ("/v2/droplets/{droplet_id}/destroy_with_associated_resources/dangerous", ("droplet", "dangerous")),
+    ("/v2/apps/{app_id}/rollback/validate", ("app", "validate")),
+    ("/v2/registry/{registry_name}/garbage-collection", ("registry", "garbage_collection")),
+    ("/v2/registry/{registry_name}/repositories", ("repository", None)),
 ])
 def test_resource_of_path(path: str, expected: tuple[str, str | None]) -> None:
-    assert resource_of(path) == expected
+    assert resource_of(path, "post") == expected
+
+
+def test_a_singular_segment_after_an_id_is_an_action_only_for_changes() -> None:
+    assert resource_of("/v2/apps/{app_id}/promote", "post") == ("app", "promote")
+    assert resource_of("/v2/apps/{app_id}/health", "get") == ("health", None)
+    assert resource_of("/apps/{app_name}/machines/{machine_id}/lease", "delete") == ("lease", None)
+
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("volumes", "volume"), ("policies", "policy"), ("addresses", "address"), ("boxes", "box"),
+    ("sizes", "size"), ("kubernetes", "kubernetes"), ("ips", "ip"), ("status", "status"),
+    ("floating_ips", "floating_ip"), ("saas", "saas"), ("access", "access"), ("dbs", "db"),
+])
+def test_singular(word: str, expected: str) -> None:
+    assert singular(word) == expected
 
 
 def test_duplicate_and_missing_operation_ids_give_unique_names() -> None:

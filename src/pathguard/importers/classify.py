@@ -82,15 +82,23 @@ def snake(text: str) -> str:
     return f"n_{out}" if out[:1].isdigit() else out or "unnamed"
 
 
+#: Words that end in `s` but are not plurals.
+_NOT_PLURAL = frozenset({"kubernetes", "saas", "paas", "dns", "news", "series", "alias", "canvas",
+                         "analytics", "gas", "bias", "nfs"})
+
+
 def singular(word: str) -> str:
-    """A cheap English singular, good enough for resource names."""
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        return word[:-1]
-    return word
+    """A cheap English singular of the last word, good enough for resource names."""
+    head, _, last = word.rpartition("_")
+    if last in _NOT_PLURAL or last.endswith(("ss", "us", "is")) or len(last) < 3:
+        return word
+    if last.endswith("ies") and len(last) > 4:
+        last = last[:-3] + "y"
+    elif last.endswith(("sses", "shes", "ches", "xes")):
+        last = last[:-2]
+    elif last.endswith("s"):
+        last = last[:-1]
+    return f"{head}_{last}" if head else last
 
 
 def is_version(segment: str) -> bool:

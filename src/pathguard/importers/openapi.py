@@ -85,28 +85,50 @@ def _segments(path: str) -> list[tuple[str, bool]]:
     return out
 
 
-def resource_of(path: str) -> tuple[str, str | None]:
-    """(resource, trailing action verb) of a path: `/v2/volumes/{id}/actions` -> volume."""
+def resource_of(path: str, method: str = "get") -> tuple[str, str | None]:
+    """(resource, trailing action) of a path: `/v2/volumes/{id}/actions` -> volume,
+    `/apps/{app}/machines/{id}/stop` -> (machine, stop).
+
+    A trailing segment is an action, not a resource, when it is a verb of the
+    vocabulary (or starts with one), when it follows an action
+    (`/destroy_with_associated_resources/dangerous`), or when a POST, PUT or
+    PATCH names a singular thing right after an id (`POST /apps/{id}/promote`;
+    but `DELETE /machines/{id}/lease` deletes a lease). Segments `actions`
+    are skipped.
+    """
     segs = _segments(path)
-    verb = None
     literal = [i for i, (_, is_param) in enumerate(segs) if not is_param]
-    while literal:
-        seg = vocab.snake(segs[literal[-1]][0])
-        last = literal[-1] == len(segs) - 1
-        if last and verb is None and (seg in vocab.VERBS or vocab.lifecycle_of(seg)):
-            verb = seg
+    verb = None
+    if literal and literal[-1] == len(segs) - 1:
+        last = vocab.snake(segs[-1][0])
+        before = segs[-2] if len(segs) > 1 else None
+        after_action = before is not None and not before[1] and _is_action(vocab.snake(before[0]))
+        after_id = before is not None and before[1]
+        if _is_action(last) or after_action or (
+                method in ("post", "put", "patch") and after_id and vocab.singular(last) == last):
+            verb = last
             literal.pop()
-            continue
-        if seg in ("actions", "action"):
-            literal.pop()
-            continue
-        return vocab.singular(seg), verb
-    return "api", verb
+    while literal and literal[-1] > _last_param(segs) and (
+            _is_action(vocab.snake(segs[literal[-1]][0])) or segs[literal[-1]][0] in ("actions", "action")):
+        literal.pop()
+    if not literal:
+        return "api", verb
+    return vocab.singular(vocab.snake(segs[literal[-1]][0])), verb
+
+
+def _is_action(segment: str) -> bool:
+    words = segment.split("_")
+    return segment in vocab.VERBS or bool(vocab.lifecycle_of(segment)) or (
+        len(words) > 1 and words[0] in vocab.VERBS)
+
+
+def _last_param(segs: list[tuple[str, bool]]) -> int:
+    return max((i for i, (_, is_param) in enumerate(segs) if is_param), default=-1)
 
 
 def _operation(refs: Refs, path: str, method: str, op: dict[str, Any],
                shared: list[Any]) -> tuple[DraftEndpoint, list[Need], list[Record], str | None]:
-    resource, verb = resource_of(path)
+    resource, verb = resource_of(path, method)
     name = vocab.snake(str(op["operationId"])) if op.get("operationId") else \
         vocab.snake(f"{method}_{path}")
     kind = vocab.METHOD_KIND.get(method, "write")
