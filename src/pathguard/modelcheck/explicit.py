@@ -29,6 +29,7 @@ Sessions = tuple[SessionState, ...]
 _LOW = (1 << 64) - 1
 _WORLD = (1 << 32) - 1
 _CHUNK = 1 << 15
+_ROW_CACHE = 1 << 18  # rows kept for reuse; past this the cache is dropped (memory stays bounded)
 
 
 @dataclass(slots=True)
@@ -63,7 +64,7 @@ class _Packer:
         self.session_id: dict[Sessions, int] = {}
         self.session_steps: dict[tuple[int, int], list[tuple[int, int]]] = {}
         self.rows: dict[int, tuple[tuple[int, int, int, int, int], ...]] = {}
-        self.world_rows: list[tuple[tuple[int, int], ...] | None] = []
+        self.world_rows: dict[int, tuple[tuple[int, int], ...]] = {}
         self.waits: dict[int, int] = {}
         self.spawns: dict[int, int] = {}
         self.target_codes = frozenset(self.names.index(t) for t in targets)
@@ -77,7 +78,6 @@ class _Packer:
             self.worlds.append(values)
             self.world_mask.append(sum(1 << i for i, h in enumerate(self.hazard_names)
                                        if self.system.satisfies(values, h)))
-            self.world_rows.append(None)
         return wid
 
     def session(self, s: Sessions) -> int:
@@ -96,8 +96,10 @@ class _Packer:
         wid, sid = key & _WORLD, key >> 32
         system = self.system
         out = []
-        calls = self.world_rows[wid]
+        calls = self.world_rows.get(wid)
         if calls is None:
+            if len(self.world_rows) > _ROW_CACHE:
+                self.world_rows.clear()
             values = self.worlds[wid]
             calls = self.world_rows[wid] = tuple(
                 (self.code[name], self.world(system.world_after(values, name)))
@@ -117,6 +119,8 @@ class _Packer:
                 need, prod = self.endpoint_masks[code]
                 flag = self.world_mask[nwid] | (code in self.target_codes)
                 out.append((need, prod, nsid << 32 | nwid, who * self.calls + code, flag))
+        if len(self.rows) > _ROW_CACHE:
+            self.rows.clear()
         result = self.rows[key] = tuple(out)
         return result
 
