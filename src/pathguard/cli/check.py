@@ -20,7 +20,7 @@ OPTION_TEXT = {
     "assume_approvals": "approval counts as granted (what a rubber-stamping approver lets through)",
     "model_time": "the agent may wait until its budget window has expired (window counts drop to 0)",
     "subagents": "the agent may spawn up to N child sessions, each with `subagents.max_budget` actions "
-                 "taken from its own budget and a fresh history",
+                 "taken from the parent's budget and a fresh history",
 }
 
 
