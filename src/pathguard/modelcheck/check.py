@@ -23,7 +23,7 @@ from pathguard.modelcheck.system import Options, TransitionSystem
 from pathguard.policy.compile import CompiledPolicy
 
 Engine = Literal["auto", "explicit", "smt"]
-AUTO_STATES = 200_000
+AUTO_STATES = 100_000
 EXPLICIT_STATES = 20_000_000
 DEFAULT_SMT_BOUND = 30
 

@@ -69,14 +69,15 @@ class Unrolling:
 Goal = Callable[[list[Any]], Any]
 
 
-def bmc(enc: Encoding, goals: dict[str, Goal], bound: int) -> tuple[dict[str, list[str]], dict[str, str], int,
-                                                                 list[float]]:
+def bmc(enc: Encoding, goals: dict[str, Goal], bound: int
+        ) -> tuple[dict[str, list[str]], dict[str, tuple[int, str]], int, list[float]]:
     """Shortest call sequences reaching a state where each goal holds within `bound` calls; goals
-    z3 could not decide (`unknown`) with z3's reason; the depth fully checked; seconds per depth."""
+    z3 could not decide (`unknown`) with the depth and z3's reason; the last depth checked;
+    seconds per depth."""
     hazards = list(goals)
     unroll = Unrolling(enc)
     found: dict[str, list[str]] = {}
-    undecided: dict[str, str] = {}
+    undecided: dict[str, tuple[int, str]] = {}
     per_depth: list[float] = []
     checked = -1
     for k in range(bound + 1):
@@ -91,7 +92,7 @@ def bmc(enc: Encoding, goals: dict[str, Goal], bound: int) -> tuple[dict[str, li
                 assert codes is not None
                 found[name] = codes
             elif result == z3.unknown:
-                undecided[name] = unroll.solver.reason_unknown()
+                undecided[name] = (k, unroll.solver.reason_unknown())
         per_depth.append(time.perf_counter() - started)
         checked = k
         if all(n in found or n in undecided for n in hazards):
