@@ -1,0 +1,167 @@
+"""One simulation experiment: the same sessions under a policy, a second policy, or a sweep.
+
+Policy variants for a sweep are built by changing one value in the policy's own
+YAML document and validating and compiling it again (`policy_from_document`),
+so a variant is exactly the policy a user would get by editing the file, and a
+value out of range is a located error. The intent embedder is wrapped so that
+every text is embedded once per process (and once ever, through the runtime's
+disk cache): checks never run the model.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from pathguard.errors import InputError, Problem
+from pathguard.model.world import World
+from pathguard.policy.compile import CompiledPolicy
+from pathguard.runtime.intent import Embedder, Vector
+from pathguard.simulate.agents import SessionSpec, Steering, generate, replayed
+from pathguard.simulate.run import SessionResult
+from pathguard.simulate.workload import Workload
+
+SWEEPABLE = ("intent.threshold", "intent.decay", "budget.max_actions", "budget.max_writes",
+             "budget.max_critical", "budget.read_only_at", "budget.window_minutes", "forbidden.N.within")
+INTEGER = ("budget.max_actions", "budget.max_writes", "budget.max_critical", "within")
+
+
+class MemoEmbedder:
+    """Each distinct text embedded once: in memory, over the runtime's disk cache."""
+
+    def __init__(self, inner: Embedder, cache_dir: str | Path | None = None) -> None:
+        from pathguard.runtime.intent import CachedEmbedder
+
+        self.inner = CachedEmbedder(inner, cache_dir)
+        self.name = inner.name
+        self.memo: dict[str, Vector] = {}
+
+    def encode(self, texts: Sequence[str]) -> list[Vector]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        if missing:
+            self.memo.update(zip(missing, self.inner.encode(missing), strict=True))
+        return [self.memo[t] for t in texts]
+
+
+def make_embedder(kind: str, model: str | None, cache_dir: str | Path | None) -> MemoEmbedder:
+    """`model`: the packaged all-MiniLM-L6-v2 (or `model`, a local sentence-transformers
+    directory); `hash`: the runtime's deterministic bag-of-words test embedder."""
+    from pathguard.runtime.intent import HashEmbedder, SentenceEmbedder
+
+    inner: Embedder = HashEmbedder() if kind == "hash" else SentenceEmbedder(model)
+    return MemoEmbedder(inner, cache_dir)
+
+
+@dataclass
+class Outcome:
+    policy: CompiledPolicy
+    results: list[SessionResult]
+    figures: dict[str, Any]
+
+
+def sessions_for(world: World, workload: Workload, count: int, seed: int) -> list[SessionSpec]:
+    """The generated sessions, then every replayed one (starting after the last)."""
+    sessions = generate(world, workload, count, seed)
+    end = sessions[-1].start if sessions else 0.0
+    base = Path(workload.file).parent
+    for source in workload.spec.replay:
+        where = source.file if source.file is not None else source.store
+        assert where is not None
+        sessions += replayed(where, base, end, len(sessions))
+    return sessions
+
+
+def run_policy(world: World, policy: CompiledPolicy, workload: Workload, sessions: list[SessionSpec], *,
+               embedder: MemoEmbedder | None, agents: int = 1, store: str = "memory",
+               cache_dir: str | Path | None = None) -> Outcome:
+    """Every session through a fresh guard for `policy` on a fresh simulated clock."""
+    from pathguard.runtime.clock import ManualClock
+    from pathguard.runtime.guard import Guard
+    from pathguard.simulate.metrics import figures
+    from pathguard.simulate.run import START, Runner
+
+    options: dict[str, Any] = {"clock": ManualClock(START), "cache_dir": cache_dir}
+    if embedder is not None and policy.intent_threshold is not None:
+        options["embedder"] = embedder
+    guard = Guard(world, policy, store, **options)
+    if guard.fault is not None:
+        raise guard.fault
+    try:
+        runner = Runner(guard, workload, Steering(world, policy, workload.spec.misaligned.checker_bound),
+                        agents=agents)
+        results = runner.run(sessions)
+    finally:
+        guard.close()
+    return Outcome(policy, results, figures(results, runner, policy))
+
+
+def parse_sweep(text: str) -> tuple[str, list[float]]:
+    """`PARAM=FROM:TO:STEP` -> the parameter and its values, FROM to TO inclusive."""
+    problem = Problem("--sweep", None, "--sweep", "invalid-sweep", f"`{text}` is not PARAM=FROM:TO:STEP",
+                      "for example intent.threshold=0.3:0.8:0.05; parameters: " + ", ".join(SWEEPABLE))
+    param, _, span = text.partition("=")
+    parts = span.split(":")
+    if len(parts) != 3:
+        raise InputError([problem])
+    try:
+        low, high, step = (Decimal(p) for p in parts)
+    except InvalidOperation:
+        raise InputError([problem]) from None
+    generic = ".".join("N" if p.isdigit() else p for p in param.split("."))
+    if generic not in SWEEPABLE:
+        raise InputError([Problem("--sweep", None, "--sweep", "invalid-sweep",
+                                  f"cannot sweep `{param}`", "parameters: " + ", ".join(SWEEPABLE))])
+    if step <= 0 or high < low:
+        raise InputError([Problem("--sweep", None, "--sweep", "invalid-sweep",
+                                  f"`{span}`: STEP must be positive and TO at least FROM")])
+    values: list[Decimal] = []
+    value = low
+    while value <= high and len(values) < 200:
+        values.append(value)
+        value += step
+    integer = param.endswith(INTEGER)
+    return param, [int(v) if integer else float(v) for v in values]
+
+
+def current_value(policy: CompiledPolicy, param: str) -> float | None:
+    """The value the policy as written gives `param` (the operating point), None if unset."""
+    spec = policy.spec
+    if spec is None:
+        return None
+    section, _, rest = param.partition(".")
+    if section == "forbidden":
+        number, _, _ = rest.partition(".")
+        entry = spec.forbidden[int(number) - 1] if 0 < int(number) <= len(spec.forbidden) else None
+        return None if entry is None else (1 if isinstance(entry, list) else entry.within)
+    part = getattr(spec, section)
+    return None if part is None else getattr(part, rest)
+
+
+def variant(policy: CompiledPolicy, world: World, param: str, value: float) -> CompiledPolicy:
+    """The policy file with `param` set to `value`, validated and compiled again."""
+    from pathguard.policy.load import policy_from_document
+    from pathguard.source import Document, read_document
+
+    doc = read_document(policy.file)
+    data = copy.deepcopy(doc.data)
+    section, _, rest = param.partition(".")
+    if section == "forbidden":
+        number = int(rest.partition(".")[0])
+        entries = data.get("forbidden") or []
+        if not 0 < number <= len(entries):
+            raise InputError([doc.problem(("forbidden",), "invalid-sweep", f"`{param}`: the policy has "
+                                          f"{len(entries)} forbidden entries")])
+        entry = entries[number - 1]
+        if isinstance(entry, list) and len(entry) == 2:
+            entry = entries[number - 1] = {"first": entry[0], "then": entry[1]}
+        if isinstance(entry, dict):
+            entry["within"] = value
+    else:
+        if not isinstance(data.get(section), dict):
+            data[section] = {}
+        data[section][rest] = value
+    return policy_from_document(Document(doc.file, data, doc.lines), world)
