@@ -1,8 +1,9 @@
 """Explicit-state breadth-first search over the transition system.
 
-States are packed into one integer: `facts << 64 | session << 32 | world`,
-where `world` and `session` are ids of interned (reduced) values and `facts`
-a bit set. Successors depend on (world, session) only up to which facts are
+States are packed into one integer: `facts << (W + 32) | session << W | world`,
+where `world` is the world values in mixed radix (W bits; a call's `when` is a
+digit test and its `sets` an addition), `session` the id of the interned
+(reduced) sessions and `facts` a bit set. Successors depend on (world, session) only up to which facts are
 known, so they are computed once per (world, session) pair through
 `TransitionSystem` (hence through `decide()`) and cached as
 `(needed facts, produced facts, next world/session ids, call)` rows; expanding
@@ -26,8 +27,6 @@ from pathguard.semantics.session import SessionState
 
 Sessions = tuple[SessionState, ...]
 
-_LOW = (1 << 64) - 1
-_WORLD = (1 << 32) - 1
 _CHUNK = 1 << 15
 _ROW_CACHE = 1 << 18  # rows kept for reuse; past this the cache is dropped (memory stays bounded)
 
@@ -45,7 +44,7 @@ class Exploration:
 
 
 class _Packer:
-    """Interned worlds and sessions, and the cached successor rows of (world, session) pairs."""
+    """Worlds in mixed radix, interned sessions, cached successor rows of (world, session) pairs."""
 
     def __init__(self, system: TransitionSystem, targets: frozenset[str]) -> None:
         self.system = system
@@ -54,31 +53,75 @@ class _Packer:
         self.calls = len(self.names)
         self.wait_code = self.calls * (system.options.subagents + 1)
         self.spawn_code = self.wait_code + 1
-        self.code = {n: i for i, n in enumerate(self.names)}
         self.fact_bit = {f: 1 << i for i, f in enumerate(world.facts)}
         self.hazard_names = list(system.hazards)
-        self.worlds: list[tuple[str, ...]] = []
-        self.world_id: dict[tuple[str, ...], int] = {}
-        self.world_mask: list[int] = []
+        self.place: dict[str, tuple[int, int, dict[str, int]]] = {}
+        radix = 1
+        for var in system.variables:
+            values = world.variables[var]
+            self.place[var] = (radix, len(values), {x: i for i, x in enumerate(values)})
+            radix *= len(values)
+        self.wbits = max((radix - 1).bit_length(), 1)
+        self.world_mask_bits = (1 << self.wbits) - 1
+        self.low = (1 << (self.wbits + 32)) - 1
+        self.checks = [tuple((self.place[v][0], self.place[v][1],
+                              sum(1 << self.place[v][2][x] for x in allowed)) for v, allowed in e.when)
+                       for e in world.endpoints]
+        self.sets = [tuple((self.place[v][0], self.place[v][1], self.place[v][2][x]) for v, x in e.sets)
+                     for e in world.endpoints]
+        self.free = [e.index for e in world.endpoints if not e.when]
+        guarded: dict[str, dict[int, list[int]]] = {}
+        for e in world.endpoints:
+            if e.when:
+                var, allowed = e.when[0]
+                for x in allowed:
+                    guarded.setdefault(var, {}).setdefault(self.place[var][2][x], []).append(e.index)
+        self.guarded = [(self.place[v][0], self.place[v][1], table) for v, table in guarded.items()]
+        self.hazard_digits = [tuple((self.place[v][0], self.place[v][1], self.place[v][2][x])
+                                    for v, x in conj) for conj in world.hazards.values()]
         self.sessions: list[Sessions] = []
         self.session_id: dict[Sessions, int] = {}
-        self.session_steps: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        self.session_steps: dict[int, list[list[int] | None]] = {}
         self.rows: dict[int, tuple[tuple[int, int, int, int, int], ...]] = {}
         self.world_rows: dict[int, tuple[tuple[int, int], ...]] = {}
         self.waits: dict[int, int] = {}
         self.spawns: dict[int, int] = {}
         self.target_codes = frozenset(self.names.index(t) for t in targets)
+        shift = self.wbits + 32
         self.endpoint_masks = [(sum(self.fact_bit[f] for f in e.needs),
-                                sum(self.fact_bit[f] for f in e.produces) << 64) for e in world.endpoints]
+                                sum(self.fact_bit[f] for f in e.produces) << shift) for e in world.endpoints]
 
     def world(self, values: tuple[str, ...]) -> int:
-        wid = self.world_id.get(values)
-        if wid is None:
-            wid = self.world_id[values] = len(self.worlds)
-            self.worlds.append(values)
-            self.world_mask.append(sum(1 << i for i, h in enumerate(self.hazard_names)
-                                       if self.system.satisfies(values, h)))
-        return wid
+        """The mixed-radix number of these world values."""
+        return sum(radix * index[values[i]] for i, (radix, _, index) in enumerate(self.place.values()))
+
+    def hazard_mask(self, w: int) -> int:
+        mask = 0
+        for i, digits in enumerate(self.hazard_digits):
+            for radix, size, d in digits:
+                if (w // radix) % size != d:
+                    break
+            else:
+                mask |= 1 << i
+        return mask
+
+    def world_steps(self, w: int) -> tuple[tuple[int, int], ...]:
+        """(call, next world) for the calls whose `when` holds in `w`, in file order."""
+        candidates = list(self.free)
+        for radix, size, table in self.guarded:
+            candidates += table.get((w // radix) % size, ())
+        out = []
+        checks, sets = self.checks, self.sets
+        for code in sorted(candidates):
+            for radix, size, mask in checks[code]:
+                if not mask >> ((w // radix) % size) & 1:
+                    break
+            else:
+                nw = w
+                for radix, size, d in sets[code]:
+                    nw += (d - (nw // radix) % size) * radix
+                out.append((code, nw))
+        return tuple(out)
 
     def session(self, s: Sessions) -> int:
         sid = self.session_id.get(s)
@@ -87,38 +130,39 @@ class _Packer:
             self.sessions.append(s)
         return sid
 
-    def pack(self, facts: int, sid: int, wid: int) -> int:
-        return facts << 64 | sid << 32 | wid
+    def pack(self, facts: int, sid: int, w: int) -> int:
+        return (facts << 32 | sid) << self.wbits | w
 
     def row(self, key: int) -> tuple[tuple[int, int, int, int, int], ...]:
         """Successor rows of a (world, sessions) pair: per session, calls in file order.
         The last field flags rows worth a look: a hazard world or a wanted target."""
-        wid, sid = key & _WORLD, key >> 32
+        wid, sid = key & self.world_mask_bits, key >> self.wbits
         system = self.system
         out = []
         calls = self.world_rows.get(wid)
         if calls is None:
             if len(self.world_rows) > _ROW_CACHE:
                 self.world_rows.clear()
-            values = self.worlds[wid]
-            calls = self.world_rows[wid] = tuple(
-                (self.code[name], self.world(system.world_after(values, name)))
-                for name in system.enabled_calls(values))
+            calls = self.world_rows[wid] = self.world_steps(wid)
         sessions = self.sessions[sid]
+        table = self.session_steps.get(sid)
+        if table is None:
+            table = self.session_steps[sid] = [None] * self.calls
+        targets, masks, wbits, ncalls = self.target_codes, self.endpoint_masks, self.wbits, self.calls
         for who in range(len(sessions)):
             for code, nwid in calls:
-                moves = self.session_steps.get((sid, code))
+                moves = table[code]
                 if moves is None:
-                    moves = self.session_steps[(sid, code)] = []
+                    moves = table[code] = []
                     for w in range(len(sessions)):
                         _, after = system.session_step(sessions, w, self.names[code])
-                        moves.append((w, -1 if after is None else self.session(after)))
-                nsid = moves[who][1]
+                        moves.append(-1 if after is None else self.session(after))
+                nsid = moves[who]
                 if nsid < 0:
                     continue
-                need, prod = self.endpoint_masks[code]
-                flag = self.world_mask[nwid] | (code in self.target_codes)
-                out.append((need, prod, nsid << 32 | nwid, who * self.calls + code, flag))
+                need, prod = masks[code]
+                flag = self.hazard_mask(nwid) | (code in targets)
+                out.append((need, prod, nsid << wbits | nwid, who * ncalls + code, flag))
         if len(self.rows) > _ROW_CACHE:
             self.rows.clear()
         result = self.rows[key] = tuple(out)
@@ -128,16 +172,18 @@ class _Packer:
         """(world, session) after a `wait`, or -1 when waiting changes nothing."""
         after = self.waits.get(key)
         if after is None:
-            s = self.system.waited(self.sessions[key >> 32])
-            after = self.waits[key] = -1 if s is None else (self.session(s) << 32 | (key & _WORLD))
+            s = self.system.waited(self.sessions[key >> self.wbits])
+            after = self.waits[key] = -1 if s is None else \
+                (self.session(s) << self.wbits | (key & self.world_mask_bits))
         return after
 
     def spawned(self, key: int) -> int:
         """(world, sessions) after a `spawn`, or -1 when no child may be spawned."""
         after = self.spawns.get(key)
         if after is None:
-            s = self.system.spawned(self.sessions[key >> 32])
-            after = self.spawns[key] = -1 if s is None else (self.session(s) << 32 | (key & _WORLD))
+            s = self.system.spawned(self.sessions[key >> self.wbits])
+            after = self.spawns[key] = -1 if s is None else \
+                (self.session(s) << self.wbits | (key & self.world_mask_bits))
         return after
 
     def name(self, code: int) -> str:
@@ -162,6 +208,7 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
     K = packer.spawn_code + 1
     calls = packer.calls
     free_steps = system.options.model_time or system.options.subagents > 0
+    low, fshift = packer.low, packer.wbits + 32
 
     init = system.initial_state()
     start = packer.pack(0, packer.session(init.session), packer.world(init.world))
@@ -170,16 +217,16 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
 
     def discovered(state: int, level: list[int]) -> None:
         nonlocal pending
-        hit = packer.world_mask[state & _WORLD] & pending
+        hit = packer.hazard_mask(state & packer.world_mask_bits) & pending
         if hit:
             for i in range(len(packer.hazard_names)):
                 if hit >> i & 1:
                     found_hazard[i] = state
             pending &= ~hit
         if free_steps:
-            for code, w in ((packer.wait_code, packer.waited(state & _LOW)),
-                            (packer.spawn_code, packer.spawned(state & _LOW))):
-                nxt = (state & ~_LOW) | w
+            for code, w in ((packer.wait_code, packer.waited(state & low)),
+                            (packer.spawn_code, packer.spawned(state & low))):
+                nxt = (state & ~low) | w
                 if w >= 0 and nxt not in parent:
                     parent[nxt] = state * K + code
                     level.append(nxt)
@@ -198,10 +245,10 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
                 stopped = f"state limit {max_states}"
                 break
             for cur in frontier[begin:begin + _CHUNK]:
-                key = cur & _LOW
+                key = cur & low
                 succ = rows.get(key) or row(key)
-                high = cur & ~_LOW
-                f = cur >> 64
+                high = cur & ~low
+                f = cur >> fshift
                 for need, prod, ws, code, flag in succ:
                     if f & need == need:
                         nxt = high | prod | ws
