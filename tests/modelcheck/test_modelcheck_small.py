@@ -116,3 +116,24 @@ def test_spawn_is_paid_from_the_parent_budget() -> None:
     p = policy(w, "policy: p\nbudget: {window_minutes: 10, max_actions: 3}\nsubagents: {max_budget: 3}\n"
                   "forbidden:\n  - {first: list_volumes, then: unmount_volume, within: 10}\n")
     assert run(w, p, subagents=2).hazards["data_loss"].verdict == "safe"
+
+
+def test_known_limit_counters_compared_with_counters_are_not_saturated() -> None:
+    """`reads > writes` keeps both counters exact: without `max_actions` the explicit state
+    space is infinite, so the explicit engine can only answer `unknown` at its limit."""
+    w = world()
+    p = policy(w, 'policy: p\nrules:\n  - match: {kind: delete}\n    when: "reads > writes"\n'
+                  '    decision: deny\n')
+    result = run(w, p, "explicit", max_states=2000)
+    assert any("not saturated: reads, writes" in r for r in result.reductions)
+    h = result.hazards["data_loss"]
+    assert (h.verdict, h.depth) == ("unsafe", 3)
+    safe_world = world(VOLUMES.replace("data_loss: {volume: deleted, backup: none}",
+                                       "data_loss: {volume: deleted, backup: taken}"))
+    p = policy(safe_world, 'policy: p\nrules:\n  - match: {kind: delete}\n    when: "reads >= writes"\n'
+                           '    decision: deny\n  - match: {endpoint: take_backup}\n    decision: deny\n')
+    h = run(safe_world, p, "explicit", max_states=2000).hazards["data_loss"]
+    assert h.verdict == "unknown"
+    assert "state limit 2000" in (h.proof or "")
+    h = run(safe_world, p, "auto", max_states=2000).hazards["data_loss"]
+    assert (h.verdict, h.engine) == ("safe", "smt (spacer)")
