@@ -44,7 +44,7 @@ def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", boun
     targets = tuple(dict.fromkeys(p[-1] for p in blocked))
     limit = max_states or (EXPLICIT_STATES if engine == "explicit" else AUTO_STATES)
     hazards: dict[str, HazardResult] = {}
-    used = engine
+    used: str = engine
     found = explore(system, hazards=() if engine == "smt" else None, targets=targets, bound=bound,
                     max_states=limit)
     if engine != "smt":

@@ -10,7 +10,7 @@ optional `wait` followed by one call).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import z3
@@ -69,7 +69,7 @@ class Unrolling:
 Goal = Callable[[list[Any]], Any]
 
 
-def bmc(enc: Encoding, goals: dict[str, Goal], bound: int
+def bmc(enc: Encoding, goals: Mapping[str, Goal], bound: int
         ) -> tuple[dict[str, list[str]], dict[str, tuple[int, str]], int, list[float]]:
     """Shortest call sequences reaching a state where each goal holds within `bound` calls; goals
     z3 could not decide (`unknown`) with the depth and z3's reason; the last depth checked;
