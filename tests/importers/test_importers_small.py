@@ -179,3 +179,36 @@ def test_bad_mcp_lists_are_input_errors(data: dict, field: str) -> None:
     with pytest.raises(InputError) as exc:
         draft_from_mcp(data, "t.json")
     assert [p.field for p in exc.value.problems] == [field]
+
+
+def _listing(key: str, fields: dict) -> dict:
+    schema = {"type": "object", "properties": {"total": {"type": "integer"},
+                                               key: {"type": "array", "items": {"type": "object",
+                                                                                "properties": fields}}}}
+    return {"responses": {"200": {"content": {"application/json": {"schema": schema}}}}}
+
+
+def test_facts_from_odd_listings() -> None:
+    spec = {"openapi": "3.0.0", "paths": {
+        # the only list in the response is the operation's own resource, whatever its key
+        "/vector-databases": {"get": {"operationId": "list_vdbs", **_listing("vector_dbs", {"id": {}})}},
+        "/vector-databases/{id}": {"delete": {"operationId": "delete_vdb"}},
+        # an object without an id is named by its name
+        "/tags": {"get": {"operationId": "list_tags", **_listing("tags", {"name": {}})}},
+        "/tags/{tag_id}": {"delete": {"operationId": "delete_tag"}},
+        # a parameter that is just the thing's name, under another parameter
+        "/buckets": {"get": {"operationId": "list_buckets", **_listing("data", {"label": {}})}},
+        "/buckets/{region}/{bucket}": {"delete": {"operationId": "delete_bucket"}},
+        "/labels/{tagLabel}": {"delete": {"operationId": "delete_label"}},
+        "/labels": {"get": {"operationId": "list_labels", **_listing("data", {"label": {}, "id": {}})}},
+    }}
+    draft = draft_from_openapi(spec, "odd.yaml")
+    eps = draft.endpoints
+    assert eps["list_vdbs"].produces == {
+        "vector_database_id": "response 200.vector_dbs[].id (the vector_database object)"}
+    assert eps["list_tags"].produces == {
+        "tag_id": "response 200.tags[].name (the tag object has no id: its name names it)"}
+    assert eps["list_buckets"].produces == {"bucket": "response 200.data[].label (the bucket object)"}
+    assert eps["list_labels"].produces == {"tag_label": "response 200.data[].label (the label object)"}
+    assert eps["delete_bucket"].needs == {"bucket": "path parameter `{bucket}`",
+                                          "region": "path parameter `{region}`"}

@@ -62,7 +62,10 @@ GENERIC = {"id": ("id", "uuid"), "uuid": ("uuid", "id"), "identifier": ("id", "u
 #: Suffixes that make a parameter an identifier, and the response fields that carry it.
 ID_SUFFIX = {"id": ("id", "uuid"), "ids": ("id", "uuid"), "uuid": ("uuid", "id"),
              "identifier": ("id", "uuid"), "name": ("name",), "slug": ("slug",),
-             "number": ("number",), "key": ("key",), "urn": ("urn",)}
+             "number": ("number",), "key": ("key",), "urn": ("urn",), "label": ("label",)}
+
+#: The fields that name a thing when a parameter is just the thing's name (`{bucket}`).
+NAMING_FIELDS = ("name", "label", "id", "slug")
 
 #: MCP parameters that identify something without an id-like suffix, with the
 #: nouns of tools that reveal them.

@@ -68,7 +68,7 @@ def _revealed(record: Record, info: dict[str, Need], by_resource: dict[str, set[
     out |= {f[:-1] for f in record.fields if f.endswith("_ids") and f[:-1] in info}
     owners = {record.owner, record.owner.rsplit("_", 1)[-1]}
     for fact in {f for owner in owners for f in by_resource.get(owner, ())}:
-        if any(field in record.fields for field in info[fact].fields):
+        if _field(record, info[fact]):
             out.add(fact)
     return out
 
@@ -77,5 +77,18 @@ def _evidence(record: Record, need: Need) -> str:
     for field in (need.fact, need.fact + "s"):
         if field in record.fields:
             return f"{record.where}.{field}"
-    field = next(f for f in need.fields if f in record.fields)
+    field = _field(record, need)
+    if field == "name" and "name" not in need.fields:
+        return f"{record.where}.name (the {record.owner} object has no id: its name names it)"
     return f"{record.where}.{field} (the {record.owner} object)"
+
+
+def _field(record: Record, need: Need) -> str | None:
+    """The field of `record` that carries `need`: one of its fields, or for an id,
+    the `name` of an object that has no id at all."""
+    for field in need.fields:
+        if field in record.fields:
+            return field
+    if "id" in need.fields and "name" in record.fields and not {"id", "uuid"} & record.fields:
+        return "name"
+    return None

@@ -213,7 +213,7 @@ def _identifier(param: str, before: str, evidence: str, *, scoped: bool = True) 
     if parts[-1] == "ids":
         parts[-1] = "id"
         name = "_".join(parts)
-    fields = vocab.ID_SUFFIX.get(parts[-1], (name,))
+    fields = vocab.ID_SUFFIX.get(parts[-1], vocab.NAMING_FIELDS if name == before else (name,))
     stem = "_".join(parts[:-1]) if parts[-1] in vocab.ID_SUFFIX and len(parts) > 1 else name
     return Need(name, tuple(dict.fromkeys((before, stem) if scoped else (stem,))), fields, evidence)
 
@@ -246,10 +246,20 @@ def _walk(refs: Refs, schema: Any, where: str, owner: str, *, depth: int, out: l
     out.append(Record(owner, frozenset(vocab.snake(k) for k in props), where))
     if depth >= 2:
         return
+    lists = [key for key, sub in props.items() if _object_items(refs, sub)]
     for key, sub in props.items():
         child = refs.items(sub)
         target = child if child is not None else sub
         if refs.properties(target):
             field = vocab.snake(key)
-            _walk(refs, sub, f"{where}.{key}", owner if field in vocab.WRAPPERS else vocab.singular(field),
-                  depth=depth + 1, out=out)
+            name = owner if field in vocab.WRAPPERS else vocab.singular(field)
+            _walk(refs, sub, f"{where}.{key}", name, depth=depth + 1, out=out)
+            if depth == 0 and lists == [key] and name != owner:
+                # the one list a response holds is the operation's own resource, whatever
+                # its key (`GET /vector-databases` -> `{vector_dbs: [...]}`)
+                _walk(refs, sub, f"{where}.{key}", owner, depth=depth + 1, out=out)
+
+
+def _object_items(refs: Refs, schema: Any) -> bool:
+    items = refs.items(schema)
+    return items is not None and bool(refs.properties(items))
