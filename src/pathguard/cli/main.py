@@ -24,6 +24,7 @@ SUBCOMMANDS = {  # name: (module, one-line help); only the chosen one is importe
     "import": ("pathguard.cli.importer", "turn an OpenAPI spec or an MCP tools list into endpoints.yaml"),
     "approvals": ("pathguard.cli.approvals", "list, approve or deny calls waiting for approval"),
     "trace": ("pathguard.cli.trace", "audit recorded sessions"),
+    "simulate": ("pathguard.cli.simulate", "simulate agent sessions under a policy: friction and catch rate"),
 }
 
 

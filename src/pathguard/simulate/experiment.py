@@ -165,3 +165,54 @@ def variant(policy: CompiledPolicy, world: World, param: str, value: float) -> C
             data[section] = {}
         data[section][rest] = value
     return policy_from_document(Document(doc.file, data, doc.lines), world)
+
+
+@dataclass
+class Experiment:
+    """Everything one `pathguard simulate` run established."""
+
+    document: dict[str, Any]
+    main: Outcome
+    other: Outcome | None
+    sweep: list[tuple[float, Outcome]]
+
+
+def sweep_point(value: float | None, outcome: Outcome) -> dict[str, Any]:
+    """One sweep point: rates are fractions of sessions (see `pathguard.simulate.metrics`)."""
+    f = outcome.figures
+    return {"value": value, "friction_rate": f["friction"]["rate"],
+            "abandoned_rate": f["friction"]["abandoned_rate"], "catch_rate": f["caught"]["rate"],
+            "misses": f["hazards_reached"]["misses"], "approvals_per_session": f["approvals"]["per_session"],
+            "closed": f["budget_exhaustions"]["closed"]}
+
+
+def experiment(world: World, policy: CompiledPolicy, workload: Workload, *, sessions: int, seed: int,
+               agents: int = 1, store: str = "memory", embedder: MemoEmbedder | None = None,
+               compare: CompiledPolicy | None = None, sweep: tuple[str, list[float]] | None = None,
+               cache_dir: str | Path | None = None) -> Experiment:
+    """Run the sessions under `policy`, and under `compare` and every sweep variant (same sessions)."""
+    specs = sessions_for(world, workload, sessions, seed)
+    if embedder is not None:  # every intent embedded in one batch, before any session runs
+        embedder.encode(sorted({s.intent for s in specs} | {t.intent for _, t in workload.tasks}))
+
+    def run(p: CompiledPolicy) -> Outcome:
+        return run_policy(world, p, workload, specs, embedder=embedder, agents=agents, store=store,
+                          cache_dir=cache_dir)
+
+    main = run(policy)
+    document: dict[str, Any] = {
+        "system": world.system, "workload": workload.spec.workload, "workload_file": workload.file,
+        "seed": seed, "agents": agents, "store": store,
+        "embedder": embedder.name if embedder is not None and policy.intent_threshold is not None else None,
+        **main.figures}
+    other = run(compare) if compare is not None else None
+    if other is not None:
+        document["compare"] = other.figures
+    points: list[tuple[float, Outcome]] = []
+    if sweep is not None:
+        param, values = sweep
+        points = [(v, run(variant(policy, world, param, v))) for v in values]
+        document["sweep"] = {"param": param, "operating_point": current_value(policy, param),
+                             "policy_as_written": sweep_point(current_value(policy, param), main),
+                             "points": [sweep_point(v, o) for v, o in points]}
+    return Experiment(document, main, other, points)
