@@ -70,6 +70,8 @@ class _Packer:
         self.sets = [tuple((self.place[v][0], self.place[v][1], self.place[v][2][x]) for v, x in e.sets)
                      for e in world.endpoints]
         self.free = [e.index for e in world.endpoints if not e.when]
+        hazard_vars = {v for conj in world.hazards.values() for v, _ in conj}
+        self.touches_hazard = [any(v in hazard_vars for v, _ in e.sets) for e in world.endpoints]
         guarded: dict[str, dict[int, list[int]]] = {}
         for e in world.endpoints:
             if e.when:
@@ -83,7 +85,7 @@ class _Packer:
         self.session_id: dict[Sessions, int] = {}
         self.session_steps: dict[int, list[list[int] | None]] = {}
         self.rows: dict[int, tuple[tuple[int, int, int, int, int], ...]] = {}
-        self.world_rows: dict[int, tuple[tuple[int, int], ...]] = {}
+        self.world_rows: dict[int, tuple[tuple[int, int, int], ...]] = {}
         self.waits: dict[int, int] = {}
         self.spawns: dict[int, int] = {}
         self.target_codes = frozenset(self.names.index(t) for t in targets)
@@ -105,13 +107,15 @@ class _Packer:
                 mask |= 1 << i
         return mask
 
-    def world_steps(self, w: int) -> tuple[tuple[int, int], ...]:
-        """(call, next world) for the calls whose `when` holds in `w`, in file order."""
+    def world_steps(self, w: int) -> tuple[tuple[int, int, int], ...]:
+        """(call, next world, its hazard mask) for the calls whose `when` holds in `w`, in file
+        order (a call that sets no hazard variable keeps the mask of `w`)."""
         candidates = list(self.free)
         for radix, size, table in self.guarded:
             candidates += table.get((w // radix) % size, ())
         out = []
-        checks, sets = self.checks, self.sets
+        checks, sets, touches = self.checks, self.sets, self.touches_hazard
+        here = self.hazard_mask(w)
         for code in sorted(candidates):
             for radix, size, mask in checks[code]:
                 if not mask >> ((w // radix) % size) & 1:
@@ -120,7 +124,7 @@ class _Packer:
                 nw = w
                 for radix, size, d in sets[code]:
                     nw += (d - (nw // radix) % size) * radix
-                out.append((code, nw))
+                out.append((code, nw, self.hazard_mask(nw) if touches[code] else here))
         return tuple(out)
 
     def session(self, s: Sessions) -> int:
@@ -150,7 +154,7 @@ class _Packer:
             table = self.session_steps[sid] = [None] * self.calls
         targets, masks, wbits, ncalls = self.target_codes, self.endpoint_masks, self.wbits, self.calls
         for who in range(len(sessions)):
-            for code, nwid in calls:
+            for code, nwid, hazards in calls:
                 moves = table[code]
                 if moves is None:
                     moves = table[code] = []
@@ -161,7 +165,7 @@ class _Packer:
                 if nsid < 0:
                     continue
                 need, prod = masks[code]
-                flag = self.hazard_mask(nwid) | (code in targets)
+                flag = hazards | (code in targets)
                 out.append((need, prod, nsid << wbits | nwid, who * ncalls + code, flag))
         if len(self.rows) > _ROW_CACHE:
             self.rows.clear()
