@@ -201,6 +201,11 @@ def test_facts_from_odd_listings() -> None:
         "/buckets/{region}/{bucket}": {"delete": {"operationId": "delete_bucket"}},
         "/labels/{tagLabel}": {"delete": {"operationId": "delete_label"}},
         "/labels": {"get": {"operationId": "list_labels", **_listing("data", {"label": {}, "id": {}})}},
+        # an object's own `<thing>_id` when it has no `id`; a parameter's last word
+        "/logsink": {"get": {"operationId": "list_logsinks", **_listing("sinks", {"sink_id": {}})}},
+        "/logsink/{logsink_id}": {"delete": {"operationId": "delete_logsink"}},
+        "/repos/{repo}/tags": {"get": {"operationId": "list_tags_of", **_listing("tags", {"tag": {}})}},
+        "/repos/{repo}/tags/{repository_tag}": {"delete": {"operationId": "delete_repo_tag"}},
     }}
     draft = draft_from_openapi(spec, "odd.yaml")
     eps = draft.endpoints
@@ -210,5 +215,9 @@ def test_facts_from_odd_listings() -> None:
         "tag_id": "response 200.tags[].name (the tag object has no id: its name names it)"}
     assert eps["list_buckets"].produces == {"bucket": "response 200.data[].label (the bucket object)"}
     assert eps["list_labels"].produces == {"tag_label": "response 200.data[].label (the label object)"}
+    assert eps["list_logsinks"].produces == {
+        "logsink_id": "response 200.sinks[].sink_id (the logsink object)"}
+    assert eps["list_tags_of"].produces == {
+        "repository_tag": "response 200.tags[].tag (the tag object)"}
     assert eps["delete_bucket"].needs == {"bucket": "path parameter `{bucket}`",
                                           "region": "path parameter `{region}`"}

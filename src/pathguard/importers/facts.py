@@ -84,11 +84,16 @@ def _evidence(record: Record, need: Need) -> str:
 
 
 def _field(record: Record, need: Need) -> str | None:
-    """The field of `record` that carries `need`: one of its fields, or for an id,
-    the `name` of an object that has no id at all."""
+    """The field of `record` that carries `need`: one of its fields, or for an id of
+    an object that has no `id`, its own `<thing>_id` field or else its `name`."""
     for field in need.fields:
         if field in record.fields:
             return field
-    if "id" in need.fields and "name" in record.fields and not {"id", "uuid"} & record.fields:
-        return "name"
+    if "id" in need.fields and not {"id", "uuid"} & record.fields:
+        stem = need.fact.rsplit("_", 1)[0]
+        own = sorted(f for f in record.fields if f.endswith("_id") and stem.endswith(f[:-3]))
+        if own:
+            return own[0]                      # a `sink` object's `sink_id` for `logsink_id`
+        if "name" in record.fields:
+            return "name"
     return None

@@ -205,7 +205,9 @@ def _is_identifier(param: str, schema: dict[str, Any]) -> bool:
 
 def _identifier(param: str, before: str, evidence: str, *, scoped: bool = True) -> Need:
     """The fact a parameter names: `{id}` after `volumes` is `volume_id`. A path
-    parameter belongs to the segment before it (`scoped`); a body field only to its own stem."""
+    parameter belongs to the segment before it (`scoped`); a body field only to its own stem.
+    The response fields that reveal it: by its suffix (`_id`: `id`, `uuid`), else its
+    own name or last word (`{repository_tag}`: the `tag` of a tag object)."""
     name = vocab.snake(param)
     if name in vocab.GENERIC:
         return Need(f"{before}_{name}", (before,), vocab.GENERIC[name], evidence)
@@ -213,7 +215,7 @@ def _identifier(param: str, before: str, evidence: str, *, scoped: bool = True) 
     if parts[-1] == "ids":
         parts[-1] = "id"
         name = "_".join(parts)
-    fields = vocab.ID_SUFFIX.get(parts[-1], vocab.NAMING_FIELDS if name == before else (name,))
+    fields = vocab.ID_SUFFIX.get(parts[-1], vocab.NAMING_FIELDS if name == before else (name, parts[-1]))
     stem = "_".join(parts[:-1]) if parts[-1] in vocab.ID_SUFFIX and len(parts) > 1 else name
     return Need(name, tuple(dict.fromkeys((before, stem) if scoped else (stem,))), fields, evidence)
 
