@@ -28,7 +28,7 @@ from pathguard.semantics.session import SessionState
 Sessions = tuple[SessionState, ...]
 
 _CHUNK = 1 << 15
-_ROW_CACHE = 1 << 18  # rows kept for reuse; past this the cache is dropped (memory stays bounded)
+_ROW_CACHE = 1 << 15  # rows kept for reuse; past this the cache is dropped (memory stays bounded)
 
 
 @dataclass(slots=True)
