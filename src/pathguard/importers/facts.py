@@ -91,7 +91,8 @@ def _field(record: Record, need: Need) -> str | None:
             return field
     if "id" in need.fields and not {"id", "uuid"} & record.fields:
         stem = need.fact.rsplit("_", 1)[0]
-        own = sorted(f for f in record.fields if f.endswith("_id") and stem.endswith(f[:-3]))
+        own = sorted(f for f in record.fields
+                     if need.fact.endswith("_id") and f.endswith("_id") and stem.endswith(f[:-3]))
         if own:
             return own[0]                      # a `sink` object's `sink_id` for `logsink_id`
         if "name" in record.fields:
