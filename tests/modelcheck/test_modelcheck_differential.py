@@ -8,6 +8,8 @@ depths as a search on the raw session state.
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -17,7 +19,7 @@ from mckit import policy, run, world
 
 from pathguard.modelcheck.explicit import explore
 from pathguard.modelcheck.replay import replay
-from pathguard.modelcheck.results import call_count, calls_of
+from pathguard.modelcheck.results import FREE_STEPS, call_count, calls_of
 from pathguard.modelcheck.system import Options, TransitionSystem
 
 VARS = {"x": ["x0", "x1", "x2"], "y": ["y0", "y1"]}
@@ -99,3 +101,33 @@ def test_reductions_preserve_shortest_depths(model: tuple[str, str, Options]) ->
     raw = explore(TransitionSystem(w, p, options, reduce=False), bound=5)
     assert {n: call_count(t) for n, t in reduced.hazards.items()} == \
         {n: call_count(t) for n, t in raw.hazards.items()}
+
+
+def _plain_shortest(system: TransitionSystem, bound: int) -> dict[str, int]:
+    """Oracle: 0-1 BFS over `TransitionSystem.steps()` states (free steps cost 0)."""
+    start = system.initial_state()
+    best = {start: 0}
+    queue = deque([start])
+    found: dict[str, int] = {}
+    while queue:
+        state = queue.popleft()
+        depth = best[state]
+        for h in system.hazards:
+            if system.satisfies(state.world, h) and h not in found:
+                found[h] = depth
+        for step in system.steps(state):
+            cost = 0 if step.call in FREE_STEPS else 1
+            if depth + cost <= bound and depth + cost < best.get(step.state, bound + 1):
+                best[step.state] = depth + cost
+                (queue.appendleft if cost == 0 else queue.append)(step.state)
+    return found
+
+
+@given(models(), st.integers(0, 1))
+def test_packed_search_matches_a_plain_search_over_steps(model: tuple[str, str, Options], children: int) -> None:
+    wtext, ptext, options = model
+    w = world(wtext)
+    p = policy(w, ptext)
+    system = TransitionSystem(w, p, replace(options, subagents=children))
+    packed = explore(system, bound=4)
+    assert {n: call_count(t) for n, t in packed.hazards.items()} == _plain_shortest(system, 4)

@@ -215,7 +215,7 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
     low, fshift = packer.low, packer.wbits + 32
 
     init = system.initial_state()
-    start = packer.pack(0, packer.session(init.session), packer.world(init.world))
+    start = packer.pack(0, packer.session(init.sessions), packer.world(init.world))
     parent: dict[int, int] = {start: -1}
     frontier = [start]
 

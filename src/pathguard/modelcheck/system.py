@@ -69,7 +69,7 @@ class State:
 
     world: tuple[str, ...]
     facts: frozenset[str]
-    session: tuple[SessionState, ...]
+    sessions: tuple[SessionState, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,19 +311,19 @@ class TransitionSystem:
 
     def steps(self, state: State) -> Iterator[Step]:
         """Every enabled step from `state`: calls in file order per session, `wait`, `spawn`."""
-        for who in range(len(state.session)):
+        for who in range(len(state.sessions)):
             for name in self.enabled_calls(state.world):
                 e = self.world.by_name[name]
                 if not e.needs <= state.facts:
                     continue
-                decision, sessions = self.session_step(state.session, who, e.name)
+                decision, sessions = self.session_step(state.sessions, who, e.name)
                 if sessions is not None:
                     yield Step(label(who, e.name), decision, State(self.world_after(state.world, e.name),
                                                                    state.facts | e.produces, sessions))
-        sessions = self.waited(state.session)
+        sessions = self.waited(state.sessions)
         if sessions is not None:
             yield Step(WAIT, WAIT_DECISION, State(state.world, state.facts, sessions))
-        sessions = self.spawned(state.session)
+        sessions = self.spawned(state.sessions)
         if sessions is not None:
             yield Step(SPAWN, SPAWN_DECISION, State(state.world, state.facts, sessions))
 
