@@ -69,13 +69,13 @@ class Unrolling:
 Goal = Callable[[list[Any]], Any]
 
 
-def bmc(enc: Encoding, goals: Mapping[str, Goal], bound: int
+def bmc(enc: Encoding, goals: Mapping[str, Goal], bound: int, timeout_ms: int | None = 60_000
         ) -> tuple[dict[str, list[str]], dict[str, tuple[int, str]], int, list[float]]:
     """Shortest call sequences reaching a state where each goal holds within `bound` calls; goals
     z3 could not decide (`unknown`) with the depth and z3's reason; the last depth checked;
-    seconds per depth."""
+    seconds per depth. Each query gets `timeout_ms`; a timeout is z3 `unknown`, never a proof."""
     hazards = list(goals)
-    unroll = Unrolling(enc)
+    unroll = Unrolling(enc, timeout_ms)
     found: dict[str, list[str]] = {}
     undecided: dict[str, tuple[int, str]] = {}
     per_depth: list[float] = []
