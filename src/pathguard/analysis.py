@@ -6,6 +6,7 @@ The one place that assembles SPEC §6's object; the CLI only renders it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
@@ -27,6 +28,10 @@ class PathOptions:
     max_length: int | None = None
     max_paths: int | None = DEFAULT_MAX_PATHS
     list_limit: int | None = DEFAULT_LIST_LIMIT
+    hazards: bool = True
+    """Run the model checker for SPEC §5's hazards and the bypasses of blocked paths."""
+    engine: str = "auto"
+    bound: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,15 @@ def analyze(world: World, policy: CompiledPolicy | None, options: PathOptions = 
     scope = path_scope(graph, entries, world.targets)
     found = enumerate_paths(scope, Walker(world, effective), max_length=options.max_length,
                             max_paths=options.max_paths, list_limit=options.list_limit)
+    checked: dict[str, Any] = {"hazards": None, "bypasses": None}
+    if options.hazards:
+        from pathguard.modelcheck import analyze_hazards
+
+        blocked = [tuple(p.calls) for p in found.listed if p.verdict == "blocked"]
+        checked = analyze_hazards(world, effective, blocked, engine=options.engine, bound=options.bound)
     notes = []
+    if not options.hazards:
+        notes.append("hazards and bypasses were not checked (--no-check)")
     if options.start is not None and options.start not in world.entries:
         notes.append(f"`{options.start}` is not an entry of the model: no path starts there")
     document = AnalysisDocument(
@@ -75,6 +88,8 @@ def analyze(world: World, policy: CompiledPolicy | None, options: PathOptions = 
             start=options.start, max_length=options.max_length,
         ),
         path_list=[PathEntry(**p.to_json()) for p in found.listed],
+        hazards=checked["hazards"],
+        bypasses=checked["bypasses"],
         notes=notes,
         warnings=list(world.warnings) + list(policy.warnings if policy else ()),
     )

@@ -32,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    "then reported as a lower bound")
     p.add_argument("--list", type=positive_int, default=DEFAULT_LIST_LIMIT, metavar="N", dest="list_limit",
                    help=f"list at most N paths, shortest first (default {DEFAULT_LIST_LIMIT:,})")
+    p.add_argument("--no-check", dest="hazards", action="store_false",
+                   help="skip the model checker (no `hazards`, no `bypasses`)")
+    p.add_argument("--engine", choices=("auto", "explicit", "smt"), default="auto",
+                   help="model-checking engine for the hazards (default auto)")
+    p.add_argument("--bound", type=positive_int, metavar="K",
+                   help="depth bound of the model checker when it cannot exhaust the state space")
     add_format(p)
     p.add_argument("--out", metavar="DIR", help="also write report.md, report.json, graph.png, graph.svg")
     p.set_defaults(func=run)
@@ -41,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     out = output_dir(args.out) if args.out else None
     world, policy = load_inputs(args.endpoints, args.policy)
     result = analyze(world, policy, PathOptions(start=args.start, max_length=args.max_length,
-                                                max_paths=args.max_paths, list_limit=args.list_limit))
+                                                max_paths=args.max_paths, list_limit=args.list_limit,
+                                                hazards=args.hazards, engine=args.engine, bound=args.bound))
     doc = result.document
     if out is not None:
         write_outputs(result, out)
