@@ -71,3 +71,45 @@ def test_operation_names_are_unique_and_follow_spec_order(ids: list[str | None])
             expected, n = f"{base}_{n}", n + 1
         seen.add(expected)
         assert names[i] == expected
+
+
+openapi_keys = st.sampled_from(["name", "in", "schema", "content", "application/json", "properties",
+                                "items", "type", "array", "$ref", "required", "enum", "allOf", "oneOf",
+                                "id", "path", "volume_id", "data", "200"])
+openapi_leaves = (st.none() | st.booleans() | st.integers(-2, 300) | openapi_keys
+                  | st.sampled_from(["#/paths", "#/components/schemas/A", "#/nope"]))
+trees = st.recursive(openapi_leaves, lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(openapi_keys, inner, max_size=4), max_leaves=30)
+operations = st.fixed_dictionaries({}, optional={
+    "operationId": trees, "parameters": trees, "requestBody": trees, "summary": trees,
+    "responses": st.dictionaries(st.sampled_from(["200", "201", 204, "default"]), trees, max_size=2) | trees})
+path_items = st.dictionaries(st.sampled_from(["get", "post", "delete", "parameters", "$ref"]),
+                             operations | trees, max_size=3)
+specs = st.fixed_dictionaries({
+    "openapi": st.just("3.0.0"),
+    "paths": st.dictionaries(st.sampled_from(["/a", "/a/{id}", "/v1/volumes/{volume_id}/attach", "/{x}"]),
+                             path_items | trees, max_size=3),
+    "components": st.fixed_dictionaries({"schemas": st.fixed_dictionaries({"A": trees})})})
+tools = st.lists(st.fixed_dictionaries({"name": st.sampled_from(["list_volumes", "delete_volume", "x"])},
+                                       optional={"annotations": trees, "inputSchema": trees,
+                                                 "description": trees, "title": trees}), max_size=4)
+
+
+@given(specs)
+def test_any_openapi_shaped_input_imports_or_is_an_input_error(spec: dict) -> None:
+    try:
+        draft = draft_from_openapi(spec, "f.yaml")
+    except InputError:
+        return
+    assert draft.endpoints
+
+
+@given(tools)
+def test_any_tools_list_imports_or_is_an_input_error(items: list) -> None:
+    from pathguard.importers.mcp import draft_from_mcp
+
+    try:
+        draft = draft_from_mcp({"tools": items}, "f.json")
+    except InputError:
+        return
+    assert len(draft.endpoints) == len(items)

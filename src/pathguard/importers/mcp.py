@@ -18,6 +18,7 @@ from typing import Any
 from pathguard.errors import InputError, Problem
 from pathguard.importers import classify as vocab
 from pathguard.importers.draft import Draft, DraftEndpoint
+from pathguard.importers.refs import as_list
 from pathguard.importers.state import infer_lifecycles
 
 #: A destructive tool whose name holds one of these words is a `delete`.
@@ -128,7 +129,7 @@ def _identifiers(schema: Any, resource: str, makes: bool) -> list[Identifier]:
         return []
     props: dict[str, Any] = schema["properties"] if isinstance(schema.get("properties"), dict) else {}
     out: list[Identifier] = []
-    for raw in schema.get("required") or ():
+    for raw in as_list(schema.get("required")):
         if not isinstance(raw, str) or raw not in props:
             continue
         name = vocab.snake(raw)

@@ -16,7 +16,7 @@ from pathguard.errors import InputError, Problem
 from pathguard.importers import classify as vocab
 from pathguard.importers.draft import Draft, DraftEndpoint
 from pathguard.importers.facts import Need, Record, link
-from pathguard.importers.refs import Refs
+from pathguard.importers.refs import Refs, as_dict, as_list
 from pathguard.importers.state import infer_lifecycles
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -48,7 +48,7 @@ def draft_from_openapi(data: Any, file: str) -> Draft:
         item = refs.resolve(raw_item)
         if not isinstance(item, dict):
             continue
-        shared = item.get("parameters") or []
+        shared = as_list(item.get("parameters"))
         for method in METHODS:
             op = item.get(method)
             if not isinstance(op, dict):
@@ -161,7 +161,7 @@ def _description(op: dict[str, Any]) -> str:
 def _json_schema(refs: Refs, holder: Any) -> Any | None:
     if not isinstance(holder, dict):
         return None
-    for media, body in (holder.get("content") or {}).items():
+    for media, body in as_dict(holder.get("content")).items():
         if ("json" in str(media) or media == "*/*") and isinstance(body, dict) and "schema" in body:
             return body["schema"]
     return None
@@ -170,7 +170,7 @@ def _json_schema(refs: Refs, holder: Any) -> Any | None:
 def _needs(refs: Refs, path: str, op: dict[str, Any], shared: list[Any], *, body: Any,
            resource: str) -> list[Need]:
     params: dict[tuple[str, str], dict[str, Any]] = {}
-    for raw in list(shared) + list(op.get("parameters") or []):
+    for raw in shared + as_list(op.get("parameters")):
         p = refs.resolve(raw)
         if isinstance(p, dict) and "name" in p:
             params[(str(p.get("in")), str(p["name"]))] = p
@@ -179,8 +179,8 @@ def _needs(refs: Refs, path: str, op: dict[str, Any], shared: list[Any], *, body
     for i, (seg, is_param) in enumerate(segs):
         if not is_param:
             continue
-        schema = refs.resolve(params.get(("path", seg), {}).get("schema")) or {}
-        if not _is_identifier(seg, schema if isinstance(schema, dict) else {}):
+        schema = refs.resolve(params.get(("path", seg), {}).get("schema"))
+        if not _is_identifier(seg, as_dict(schema)):
             continue
         before = vocab.singular(vocab.snake(segs[i - 1][0])) if i and not segs[i - 1][1] else resource
         out.append(_identifier(seg, before, f"path parameter `{{{seg}}}`"))
@@ -222,7 +222,7 @@ def _identifier(param: str, before: str, evidence: str, *, scoped: bool = True) 
 
 def _records(refs: Refs, op: dict[str, Any], resource: str) -> list[Record]:
     out: list[Record] = []
-    responses = op.get("responses") or {}
+    responses = as_dict(op.get("responses"))
     for code in sorted(str(c) for c in responses):
         if not code.startswith("2"):
             continue

@@ -11,6 +11,17 @@ from typing import Any
 from pathguard.errors import InputError, Problem
 
 
+def as_list(value: Any) -> list[Any]:
+    """`value` if it is a list, else nothing: a malformed part of a third-party
+    spec is skipped, never a crash (the rest of the spec still imports)."""
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[Any, Any]:
+    """`value` if it is a mapping, else an empty one (see `as_list`)."""
+    return value if isinstance(value, dict) else {}
+
+
 class Refs:
     """Resolve `#/...` references inside one document."""
 
@@ -60,9 +71,9 @@ class Refs:
             return {}
         if id(node) in self._props:
             return self._props[id(node)]
-        out = {str(k): v for k, v in (node.get("properties") or {}).items()}
+        out = {str(k): v for k, v in as_dict(node.get("properties")).items()}
         for key in ("allOf", "oneOf", "anyOf"):
-            for sub in node.get(key) or ():
+            for sub in as_list(node.get(key)):
                 for name, value in self._properties(sub, seen | {id(node)}).items():
                     out.setdefault(name, value)
         self._props[id(node)] = out
@@ -73,8 +84,8 @@ class Refs:
         node = self.resolve(schema)
         if not isinstance(node, dict) or id(node) in seen:
             return set()
-        out = {str(r) for r in node.get("required") or () if isinstance(r, str)}
-        for sub in node.get("allOf") or ():
+        out = {str(r) for r in as_list(node.get("required")) if isinstance(r, str)}
+        for sub in as_list(node.get("allOf")):
             out |= self.required(sub, seen | {id(node)})
         return out
 
@@ -85,9 +96,9 @@ class Refs:
             return []
         props = node.get("properties")
         field = self.resolve(props.get(prop)) if isinstance(props, dict) else None
-        values = [str(v) for v in field.get("enum") or ()] if isinstance(field, dict) else []
+        values = [str(v) for v in as_list(field.get("enum"))] if isinstance(field, dict) else []
         for key in ("allOf", "oneOf", "anyOf"):
-            for sub in node.get(key) or ():
+            for sub in as_list(node.get(key)):
                 values += self.enum_of(sub, prop, seen | {id(node)})
         return list(dict.fromkeys(values))
 
