@@ -72,7 +72,7 @@ def plot_intent(outcome: Outcome, out: Path) -> list[Path]:
     data = [[r.max_deviation for r in outcome.results if r.spec.kind == k and r.max_deviation is not None]
             for k in kinds]
     if data:
-        parts = ax.boxplot(data, vert=False, patch_artist=True, widths=0.5)
+        parts = ax.boxplot(data, orientation="horizontal", patch_artist=True, widths=0.5)
         names = [f"{k}\n(n={len(d)})" for k, d in zip(kinds, data, strict=True)]
         ax.set_yticks(range(1, len(kinds) + 1), names)
         for patch, kind in zip(parts["boxes"], kinds, strict=True):

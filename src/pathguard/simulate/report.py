@@ -61,7 +61,7 @@ def _caught_rows(d: dict[str, Any]) -> list[tuple[str, ...]]:
 
 
 def _attack_rows(d: dict[str, Any]) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for s in d["caught"]["session_list"]:
         outcome = (f"stopped at call {s['stopped_step']} by {', '.join(s['stopped_by'])}" if s["stopped_step"]
                    else "gave up (no move left)" if s["caught"] else f"REACHED at call {s['reached_step']}")

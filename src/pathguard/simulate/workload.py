@@ -187,15 +187,7 @@ def default_workload(world: World, sessions: int = 100) -> Workload:
     for e in world.endpoints:
         if e.kind == "read":
             continue
-        reads: list[str] = []
-        pending = list(e.needs)
-        while pending:
-            fact = pending.pop(0)
-            source = producers.get(fact)
-            if source is None or source in reads:
-                continue
-            reads.insert(0, source)
-            pending += [f for f in world.by_name[source].needs if f not in pending]
+        reads = _reads_for(world, producers, e.needs)
         tasks[e.name] = Task(intent=e.description or e.name.replace("_", " "),
                              steps=[*reads, e.name])
     if not tasks:
@@ -204,3 +196,21 @@ def default_workload(world: World, sessions: int = 100) -> Workload:
                                   "give --workload FILE")])
     spec = WorkloadSpec(workload=f"{world.system}-default", sessions=sessions, tasks=tasks)
     return Workload(spec, "<default>")
+
+
+def _reads_for(world: World, producers: dict[str, str], needs: frozenset[str]) -> list[str]:
+    """The reads that reveal `needs`, each one's own needs read before it (depth-first)."""
+    reads: list[str] = []
+
+    def obtain(fact: str, seen: set[str]) -> None:
+        source = producers.get(fact)
+        if source is None or source in seen or any(fact in world.by_name[r].produces for r in reads):
+            return
+        seen.add(source)
+        for need in sorted(world.by_name[source].needs):
+            obtain(need, seen)
+        reads.append(source)
+
+    for fact in sorted(needs):
+        obtain(fact, set())
+    return reads
