@@ -21,7 +21,7 @@ def add_store(p: argparse.ArgumentParser) -> None:
                    "(default: $PATHGUARD_STORE or sqlite:///pathguard.db)")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = subparsers.add_parser("approvals", help="list, approve or deny calls waiting for approval",
                               description="Out-of-band approvals of guarded calls: each request is one "
                               "exact call (session, endpoint, parameters), granted once.")

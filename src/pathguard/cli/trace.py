@@ -12,7 +12,7 @@ from pathguard.errors import PathguardError
 from pathguard.store.base import SessionRow, SessionTrace, open_store
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = subparsers.add_parser("trace", help="audit recorded sessions",
                               description="List guarded sessions, or show one with every action, its "
                               "decision, reasons, result, latency, token cost and intent deviation.")

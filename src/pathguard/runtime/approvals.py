@@ -24,9 +24,12 @@ from pathguard.store.base import ApprovalRow, Store
 COVERS = {"approval": {"approval"}, "unlock": {"approval", "unlock"}, "spawn": {"spawn"}}
 
 
+CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(params: dict[str, Any]) -> str:
     """One spelling of the parameters (sorted keys, no spaces); non-JSON values are an error."""
-    return json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return CANONICAL.encode(params)
 
 
 def call_hash(session_id: str, endpoint: str, params: dict[str, Any]) -> str:
@@ -51,22 +54,23 @@ class Outcome:
 def resolve(store: Store, row: ApprovalRow, now: float) -> Outcome:
     """Use a matching grant, report a pending/denied/expired request, or open a new one.
 
-    `row` describes the request to open if none applies (its id is ignored)."""
+    `row` describes the request to open if none applies (its id is ignored). Its writes are
+    not durable on their own: the check's action row, written durably next, makes them so."""
     latest = store.latest_approval(row.call_hash)
     if latest is not None:
         if latest.status == "granted" and row.kind in COVERS[latest.kind]:
-            if store.transition(latest.id, "granted", "used"):
+            if store.transition(latest.id, "granted", "used", durable=False):
                 return Outcome(True, False, f"approval: #{latest.id} granted by {latest.decided_by} "
                                "(used once, for this exact call)", latest.id)
         elif latest.status == "pending" and row.kind in COVERS[latest.kind]:
             if now <= latest.expires:
                 return Outcome(False, True, f"approval: #{latest.id} pending", latest.id)
-            if store.transition(latest.id, "pending", "expired", at=now):
+            if store.transition(latest.id, "pending", "expired", at=now, durable=False):
                 return Outcome(False, False, f"approval: #{latest.id} expired unanswered after "
                                f"{latest.expires - latest.created:g} s", latest.id)
         elif latest.status == "denied":
             return Outcome(False, False, f"approval: #{latest.id} denied by {latest.decided_by}", latest.id)
-    approval_id = store.open_approval(row)
+    approval_id = store.open_approval(row, durable=False)
     return Outcome(False, True, f"approval: #{approval_id} requested (pathguard approvals approve "
                    f"{approval_id} --as NAME)", approval_id)
 

@@ -153,17 +153,27 @@ class IntentTrack:
 
 
 class IntentIndex:
-    """Endpoint description vectors, embedded once per guard."""
+    """Endpoint description vectors, embedded once per guard; the last `remember` distinct
+    intents are kept too, so agents restarting with the same intent do not rerun the model."""
+
+    remember = 256
 
     def __init__(self, embedder: Embedder, descriptions: Sequence[str], decay: float,
                  cache_dir: str | Path | None = None) -> None:
         self.embedder = embedder
         self.vectors = CachedEmbedder(embedder, cache_dir).encode(descriptions)
         self.decay = decay
+        self._intents: dict[str, tuple[Vector, tuple[float, ...]]] = {}
 
     def track(self, intent: str) -> IntentTrack:
-        vector = self.embed(intent)
-        return IntentTrack(vector, tuple(cosine(vector, d) for d in self.vectors), self.decay)
+        known = self._intents.pop(intent, None)
+        if known is None:
+            vector = self.embed(intent)
+            known = vector, tuple(cosine(vector, d) for d in self.vectors)
+            if len(self._intents) >= self.remember:
+                del self._intents[next(iter(self._intents))]
+        self._intents[intent] = known  # most recent last
+        return IntentTrack(known[0], known[1], self.decay)
 
     def embed(self, text: str) -> Vector:
         return self.embedder.encode([text])[0]

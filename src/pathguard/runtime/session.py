@@ -48,7 +48,8 @@ class GuardedSession:
         self.budget = budget
         self.session_id = uuid.uuid4().hex
         self.barred: tuple[str, ...] = (identity(agent), *(parent.barred if parent else ()))
-        self.state = SessionState.root(self.policy, depth=parent.state.depth + 1 if parent else 0)
+        depth = parent.state.depth + 1 if parent else 0
+        self.state: SessionState = SessionState.root(self.policy, depth=depth)
         if parent is not None:  # layer 3 inherited in full: the child's history starts from the parent's
             self.state = replace(self.state, recent=parent.state.recent[-self.policy.memory:]
                                  if self.policy.memory else ())
@@ -124,7 +125,7 @@ class GuardedSession:
             effect, reasons, approval_id = self._approval(endpoint, params, effect, reasons, now)
         plan = self._plans.get(endpoint)
         if effect is ALLOW:
-            if self.scope is not None and not self._store.reserve(self.scope):
+            if self.scope is not None and not self._store.reserve(self.scope, durable=False):
                 effect, reasons = DENY, (Reason("scope", "scope", f"scope: shared budget `{self.scope}` "
                                                 "is used up"),)
             else:

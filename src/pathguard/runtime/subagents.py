@@ -71,6 +71,8 @@ def spawn(parent: GuardedSession, intent: str, asked: int, agent: str | None = N
                               now, now + guard.approval_timeout)
             outcome = resolve(guard.store, row, now)
             if not outcome.run:
+                guard.store.add_alert(AlertRow(parent.session_id, now, "spawn", f"spawn of a sub-agent held: "
+                                               f"{why}; {outcome.text}"))  # durable, and so is the request
                 parent.seq += 1
                 effect = Effect.APPROVAL if outcome.wait else Effect.DENY
                 decision = Checked(parent.session_id, parent.seq, "spawn", params, effect,

@@ -101,7 +101,12 @@ class SessionTrace:
 
 
 class Store(Protocol):
-    """One interface, three back ends. Methods raise StoreError when the store fails."""
+    """One interface, three back ends. Methods raise StoreError when the store fails.
+
+    `durable=False` lets a back end acknowledge a commit before it reaches the disk.
+    The runtime passes it for writes that a durable write of the same check follows
+    (the action row): on PostgreSQL that later commit flushes the WAL past them, so
+    one fsync wait covers the whole check. Atomicity never depends on it."""
 
     url: str
 
@@ -115,18 +120,18 @@ class Store(Protocol):
     def sessions(self, limit: int = 100, agent: str | None = None) -> list[SessionRow]: ...
     def session(self, session_id: str) -> SessionTrace | None: ...
 
-    def open_approval(self, row: ApprovalRow) -> int:
+    def open_approval(self, row: ApprovalRow, *, durable: bool = True) -> int:
         """Store a new pending request (its `id` is ignored) and return its id."""
     def approval(self, approval_id: int) -> ApprovalRow | None: ...
     def latest_approval(self, call_hash: str) -> ApprovalRow | None: ...
     def approvals(self, status: str | None = None) -> list[ApprovalRow]: ...
     def transition(self, approval_id: int, old: str, new: str, by: str | None = None,
-                   at: float | None = None) -> bool:
+                   at: float | None = None, *, durable: bool = True) -> bool:
         """Atomically move a request from `old` to `new`; False if it was not in `old`."""
 
     def ensure_scope(self, scope: str, limit: int) -> None:
         """Create a shared budget scope (keeps the existing one, and its use, if any)."""
-    def reserve(self, scope: str) -> bool:
+    def reserve(self, scope: str, *, durable: bool = True) -> bool:
         """Atomically take one unit of `scope`; False when the scope is used up."""
     def scope_used(self, scope: str) -> tuple[int, int]:
         """(used, limit) of a scope."""

@@ -55,7 +55,7 @@ class MemoryStore:
                         for _, a in sorted(self._actions[session_id].items()))
         return SessionTrace(row, actions, tuple(self._alerts[session_id]))
 
-    def open_approval(self, row: ApprovalRow) -> int:
+    def open_approval(self, row: ApprovalRow, *, durable: bool = True) -> int:
         with self._lock:
             approval_id = len(self._approvals) + 1
             self._approvals.append(row._replace(id=approval_id))
@@ -73,7 +73,7 @@ class MemoryStore:
         return [a for a in self._approvals if status is None or a.status == status]
 
     def transition(self, approval_id: int, old: str, new: str, by: str | None = None,
-                   at: float | None = None) -> bool:
+                   at: float | None = None, *, durable: bool = True) -> bool:
         with self._lock:
             row = self.approval(approval_id)
             if row is None or row.status != old:
@@ -88,7 +88,7 @@ class MemoryStore:
         with self._lock:
             self._scopes.setdefault(scope, [0, limit])
 
-    def reserve(self, scope: str) -> bool:
+    def reserve(self, scope: str, *, durable: bool = True) -> bool:
         with self._lock:
             entry = self._scopes.get(scope)
             if entry is None:

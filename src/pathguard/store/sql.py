@@ -60,6 +60,9 @@ Q = {
 }
 
 
+DUMP = json.JSONEncoder(sort_keys=True).encode  # built once (json.dumps with options builds one per call)
+
+
 def schema(real: str, serial: str) -> list[str]:
     """The schema's statements for one dialect."""
     text = resources.files("pathguard.store").joinpath("schema.sql").read_text(encoding="utf-8")
@@ -102,14 +105,15 @@ class SQLStore:
         self._q = queries
         self._lock = threading.Lock()
 
-    def _run(self, sql: str, args: Sequence[Any], fetch: str = "") -> Any:
-        """Execute one statement; `fetch` is `one`, `all` or `count` (rows changed)."""
+    def _run(self, sql: str, args: Sequence[Any], fetch: str = "", durable: bool = True) -> Any:
+        """Execute one statement; `fetch` is `one`, `all` or `count` (rows changed). Without
+        `durable` the driver may acknowledge the commit before it reaches the disk."""
         raise NotImplementedError  # each driver's subclass runs it
 
-    def _call(self, key: str, args: Sequence[Any], fetch: str = "") -> Any:
+    def _call(self, key: str, args: Sequence[Any], fetch: str = "", durable: bool = True) -> Any:
         with self._lock:
             try:
-                return self._run(self._q[key], args, fetch)
+                return self._run(self._q[key], args, fetch, durable)
             except StoreError:
                 raise
             except Exception as exc:  # driver errors of either database become one kind
@@ -124,9 +128,9 @@ class SQLStore:
 
     def append_action(self, row: ActionRow, *, durable: bool) -> None:
         self._call("append_action", (row.session_id, row.seq, row.ts, row.endpoint,
-                                     json.dumps(row.params, sort_keys=True), row.effect,
-                                     json.dumps([str(r) for r in row.reasons]), row.deviation, row.result,
-                                     row.latency_ms, row.token_cost, row.approval_id))
+                                     DUMP(row.params), row.effect,
+                                     DUMP([str(r) for r in row.reasons]), row.deviation, row.result,
+                                     row.latency_ms, row.token_cost, row.approval_id), durable=durable)
 
     def update_action(self, session_id: str, seq: int, result: str | None,
                       latency_ms: float | None, token_cost: int | None) -> None:
@@ -149,11 +153,11 @@ class SQLStore:
                        for r in self._call("alerts", (session_id,), "all"))
         return SessionTrace(_session(row), actions, alerts)
 
-    def open_approval(self, row: ApprovalRow) -> int:
+    def open_approval(self, row: ApprovalRow, *, durable: bool = True) -> int:
         got = self._call("open_approval", (row.call_hash, row.session_id, row.agent, json.dumps(row.barred),
-                                           row.endpoint, json.dumps(row.params, sort_keys=True),
+                                           row.endpoint, DUMP(row.params),
                                            row.kind, json.dumps(row.reasons), row.status, row.created,
-                                           row.expires), "one")
+                                           row.expires), "one", durable)
         return int(got[0])
 
     def approval(self, approval_id: int) -> ApprovalRow | None:
@@ -170,14 +174,14 @@ class SQLStore:
         return [_approval(r) for r in rows]
 
     def transition(self, approval_id: int, old: str, new: str, by: str | None = None,
-                   at: float | None = None) -> bool:
-        return bool(self._call("transition", (new, by, at, approval_id, old), "count") == 1)
+                   at: float | None = None, *, durable: bool = True) -> bool:
+        return bool(self._call("transition", (new, by, at, approval_id, old), "count", durable) == 1)
 
     def ensure_scope(self, scope: str, limit: int) -> None:
         self._call("ensure_scope", (scope, limit))
 
-    def reserve(self, scope: str) -> bool:
-        if self._call("reserve", (scope,), "count") == 1:
+    def reserve(self, scope: str, *, durable: bool = True) -> bool:
+        if self._call("reserve", (scope,), "count", durable) == 1:
             return True
         if self._call("scope_used", (scope,), "one") is None:
             raise StoreError(f"unknown budget scope `{scope}`")

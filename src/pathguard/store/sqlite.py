@@ -12,6 +12,7 @@ check on a virtual disk, instead of about 30 us).
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pathguard.store.base import StoreError
 from pathguard.store.sql import Q, SQLStore, schema
 
 SYNC = ("NORMAL", "FULL")
+CHECKPOINT_SECONDS = 1.0
 
 
 class SQLiteStore(SQLStore):
@@ -36,14 +38,33 @@ class SQLiteStore(SQLStore):
                                        timeout=30.0)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={sync}")
+            self._db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run off the hot path
             self._db.execute("BEGIN IMMEDIATE")
             for statement in schema("REAL", "INTEGER"):
                 self._db.execute(statement)
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the trace store `{url}`: {exc}") from exc
+        self._stop = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoint, args=(str(path), sync),
+                                              name="pathguard-sqlite-checkpoint", daemon=True)
+        self._checkpointer.start()
 
-    def _run(self, sql: str, args: Sequence[Any], fetch: str = "") -> Any:
+    def _checkpoint(self, path: str, sync: str) -> None:
+        """Copy the WAL into the database every CHECKPOINT_SECONDS on a connection of its own:
+        a PASSIVE checkpoint never blocks a writer, so `check` never waits for its fsync."""
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        db.execute(f"PRAGMA synchronous={sync}")
+        try:
+            while not self._stop.wait(CHECKPOINT_SECONDS):
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            return  # the next store to open the file checkpoints it; the WAL keeps every commit
+        finally:
+            db.close()
+
+    def _run(self, sql: str, args: Sequence[Any], fetch: str = "", durable: bool = True) -> Any:
         cursor = self._db.execute(sql, args)
         if fetch == "one":
             return cursor.fetchone()
@@ -52,4 +73,6 @@ class SQLiteStore(SQLStore):
         return cursor.rowcount
 
     def close(self) -> None:
+        self._stop.set()
+        self._checkpointer.join()
         self._db.close()
