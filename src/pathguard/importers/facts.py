@@ -74,9 +74,9 @@ def _revealed(record: Record, info: dict[str, Need], by_resource: dict[str, set[
 
 
 def _evidence(record: Record, need: Need) -> str:
-    for field in (need.fact, need.fact + "s"):
-        if field in record.fields:
-            return f"{record.where}.{field}"
+    for exact in (need.fact, need.fact + "s"):
+        if exact in record.fields:
+            return f"{record.where}.{exact}"
     field = _field(record, need)
     if field == "name" and "name" not in need.fields:
         return f"{record.where}.name (the {record.owner} object has no id: its name names it)"

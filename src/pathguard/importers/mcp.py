@@ -18,7 +18,7 @@ from typing import Any
 from pathguard.errors import InputError, Problem
 from pathguard.importers import classify as vocab
 from pathguard.importers.draft import Draft, DraftEndpoint
-from pathguard.importers.refs import as_list
+from pathguard.importers.refs import as_dict, as_list
 from pathguard.importers.state import infer_lifecycles
 
 #: A destructive tool whose name holds one of these words is a `delete`.
@@ -81,7 +81,7 @@ def draft_from_mcp(data: Any, file: str) -> Draft:
 
 
 def _description(tool: dict[str, Any]) -> str:
-    hints = tool.get("annotations") if isinstance(tool.get("annotations"), dict) else {}
+    hints = as_dict(tool.get("annotations"))
     title = str(hints.get("title") or tool.get("title") or "")
     text = " ".join(str(tool.get("description") or "").split())
     out = f"{title}. {text}" if title and text else (title or text)
