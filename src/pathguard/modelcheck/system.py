@@ -47,6 +47,8 @@ WAIT_DECISION = Decision(Effect.ALLOW, (Reason("time", "wait", "time: the agent 
                                                "budget window has expired"),))
 SPAWN_DECISION = Decision(Effect.ALLOW, (Reason("subagents", "spawn", "subagents: the agent spawns a "
                                                  "child session with its own budget"),))
+_SCALARS = frozenset({"actions", "reads", "writes", "deletes", "critical", "window_actions",
+                      "window_writes", "window_critical"})
 _TOTALS = ("actions", "reads", "writes", "deletes", "critical")
 
 
@@ -109,10 +111,11 @@ class Reductions:
 
     caps: dict[str, int | None]
     applied: tuple[str, ...] = field(default=())
-    _limits: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _scalars: tuple[tuple[str, int], ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_limits", {n: 1 << 62 if v is None else v for n, v in self.caps.items()})
+        object.__setattr__(self, "_scalars", tuple((n, c) for n, c in self.caps.items()
+                                                   if c is not None and n in _SCALARS))
 
     @classmethod
     def of(cls, policy: CompiledPolicy) -> Reductions:
@@ -154,42 +157,22 @@ class Reductions:
             applied.append("compared with another counter, not saturated: " + ", ".join(unbounded))
         return cls(caps, tuple(applied))
 
-    def _within(self, s: SessionState) -> bool:
-        """No counter of `s` is above its cap (the common case: nothing to do)."""
-        c = self._limits
-        return (s.actions <= c["actions"] and s.reads <= c["reads"] and s.writes <= c["writes"]
-                and s.deletes <= c["deletes"] and s.critical <= c["critical"]
-                and s.window_actions <= c["window_actions"] and s.window_writes <= c["window_writes"]
-                and s.window_critical <= c["window_critical"]
-                and all(x <= c["same_resource_reads"] for x in s.resource_reads)
-                and all(x <= c["same_endpoint"] for x in s.endpoint_calls))
-
     @property
     def finite(self) -> bool:
         return all(c is not None for c in self.caps.values())
 
     def reduce(self, s: SessionState) -> SessionState:
         """`s` with every counter saturated at its cap (decision-preserving, see module doc)."""
-        caps = self.caps
-        if self._within(s):
-            return s
-
-        def cap(name: str, value: int) -> int:
-            c = caps[name]
-            return value if c is None else min(value, c)
-
-        rr, ec = caps["same_resource_reads"], caps["same_endpoint"]
-        return replace(
-            s,
-            actions=cap("actions", s.actions), reads=cap("reads", s.reads),
-            writes=cap("writes", s.writes), deletes=cap("deletes", s.deletes),
-            critical=cap("critical", s.critical),
-            window_actions=cap("window_actions", s.window_actions),
-            window_writes=cap("window_writes", s.window_writes),
-            window_critical=cap("window_critical", s.window_critical),
-            resource_reads=s.resource_reads if rr is None else tuple(min(x, rr) for x in s.resource_reads),
-            endpoint_calls=s.endpoint_calls if ec is None else tuple(min(x, ec) for x in s.endpoint_calls),
-        )
+        changes: dict[str, object] = {}
+        for name, c in self._scalars:
+            if getattr(s, name) > c:
+                changes[name] = c
+        rr, ec = self.caps["same_resource_reads"], self.caps["same_endpoint"]
+        if rr is not None and any(x > rr for x in s.resource_reads):
+            changes["resource_reads"] = tuple(min(x, rr) for x in s.resource_reads)
+        if ec is not None and any(x > ec for x in s.endpoint_calls):
+            changes["endpoint_calls"] = tuple(min(x, ec) for x in s.endpoint_calls)
+        return replace(s, **changes) if changes else s  # type: ignore[arg-type]
 
 
 def label(who: int, call: str) -> str:
