@@ -34,6 +34,8 @@ def register(subparsers: Any) -> None:
                    help="intent embedder: the packaged all-MiniLM-L6-v2 (default) or the hash test embedder")
     p.add_argument("--model", help="a local sentence-transformers model directory")
     p.add_argument("--cache-dir", help="embedding cache directory (default ~/.cache/pathguard)")
+    p.add_argument("--no-timing", action="store_true",
+                   help="leave out the wall-clock `timing` section (reports then reproduce byte for byte)")
     add_format(p)
     p.add_argument("--out", help="directory for report.{txt,md,json} and the plots (PNG and SVG)")
     p.set_defaults(func=run)
@@ -63,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
                         store=args.store, embedder=embedder, compare=other, sweep=sweep,
                         cache_dir=args.cache_dir)
     doc = result.document
+    if args.no_timing:
+        del doc["timing"]
+        doc.get("compare", {}).pop("timing", None)
     renderers = {"text": render_text, "markdown": render_markdown, "json": render_json}
     print_plain(renderers[args.format](doc))
     if out is not None:

@@ -164,6 +164,7 @@ def write_plots(result: Experiment, out: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = "pathguard"  # the same SVG bytes on every run
     paths = plot_blocks(result.main, out)
     if result.main.policy.intent_threshold is not None:
         paths += plot_intent(result.main, out)

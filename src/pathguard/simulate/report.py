@@ -155,7 +155,8 @@ def sections(d: dict[str, Any]) -> list[tuple[str, list[str], tuple[str, ...] | 
         out.append((f"Sweep of {s['param']} (* = the policy as written)", [],
                     ("value", "friction", "abandoned", "caught", "misses", "approvals/session"),
                     _sweep_rows(d)))
-    out.append(("Timing", [_timing(d)], None, []))
+    if "timing" in d:
+        out.append(("Timing", [_timing(d)], None, []))
     out.append(("Definitions", [f"{k}: {v}" for k, v in DEFINITIONS], None, []))
     return out
 

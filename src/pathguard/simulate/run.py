@@ -207,10 +207,11 @@ class Runner:
         result = live.result
         result.ran += 1
         ok = self.steering.enabled(live.world, live.facts, decision.endpoint)
-        if ok:
-            endpoint = self.guard.world.by_name[decision.endpoint]
-            live.world = self.system.world_after(live.world, decision.endpoint)
+        endpoint = self.guard.world.by_name[decision.endpoint]
+        if ok and endpoint.produces and not endpoint.produces <= live.facts:
             live.facts = live.facts | endpoint.produces
+        if ok and endpoint.sets:  # only a call that sets a variable can reach a hazard
+            live.world = self.system.world_after(live.world, decision.endpoint)
             for hazard in self.guard.world.hazards:
                 if hazard not in result.hazards and self.system.satisfies(live.world, hazard):
                     result.hazards[hazard] = result.checks
