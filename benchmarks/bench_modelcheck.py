@@ -1,6 +1,7 @@
 """Model checker benchmarks: explicit states/s, SMT seconds per BMC depth, peak memory.
 
-Run: `python benchmarks/bench_modelcheck.py`. Figures are measured on this
+Run: `python benchmarks/bench_modelcheck.py`. Times are CPU seconds of this process (one
+core, so other load on the machine does not inflate them); figures are measured on this
 machine, one core; the generated model has exactly 10**6 reachable states
 (six counters of ten values each, stepped up one at a time) and an
 unreachable hazard, so the BFS must exhaust it.
@@ -45,9 +46,9 @@ def peak_mb() -> float:
 
 
 def bench_explicit(label: str, world: World, policy: CompiledPolicy, max_states: int | None) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     found = explore(TransitionSystem(world, policy), max_states=max_states)
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     how = "exhausted" if found.exhausted else f"stopped by {found.stopped_by}"
     print(f"explicit  {label:<38} {found.states:>9} states {seconds:7.2f} s "
           f"{found.states / seconds:>9.0f} states/s  ({how}; peak RSS {peak_mb():.0f} MB)")
@@ -55,9 +56,9 @@ def bench_explicit(label: str, world: World, policy: CompiledPolicy, max_states:
 
 def bench_bmc(label: str, world: World, policy: CompiledPolicy, hazard: str, depth: int) -> None:
     enc = Encoding(world, policy, Options())
-    started = time.perf_counter()
+    started = time.process_time()
     found, undecided, checked, per_depth = bmc(enc, {hazard: partial(enc.hazard, name=hazard)}, depth)
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     status = "counterexample" if found else ("z3 unknown" if undecided else "none")
     slowest = max(per_depth) if per_depth else 0.0
     print(f"smt bmc   {label:<38} depth {checked:>3} in {seconds:6.2f} s  "
