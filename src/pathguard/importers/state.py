@@ -57,7 +57,9 @@ def infer_destruction(draft: Draft) -> None:
         if var in draft.variables:
             continue
         draft.variables[var] = Variable(
-            ["no", "yes"], "no", f"`yes` once a destructive call on {resource} ran ({len(names)} calls)")
+            ["no", "yes"], "no", f"`yes` once a destructive call on {resource} ran "
+            f"({len(names)} call{'s' if len(names) > 1 else ''}: {', '.join(names[:6])}"
+            + (", ...)" if len(names) > 6 else ")"))
         for name in names:
             if "sets" not in draft.endpoints[name].overridden:
                 draft.endpoints[name].sets[var] = "yes"
