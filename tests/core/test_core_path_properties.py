@@ -118,8 +118,9 @@ def test_decision_is_the_most_restrictive_of_the_layers(data):
     alone = []
     for layer in LAYERS:
         part = {"policy": layer, **({layer: policy_data[layer]} if layer in policy_data else {})}
-        if layer == "rules":
+        if layer == "rules":  # `critical` in a `when` counts the calls the critical list names
             part["default"] = policy_data["default"]
+            part["critical"] = policy_data.get("critical", [])
         if layer == "critical" and "budget" in policy_data:
             part["budget"] = {k: v for k, v in policy_data["budget"].items() if k == "max_critical"}
         if layer == "budget":

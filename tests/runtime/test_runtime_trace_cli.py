@@ -10,9 +10,10 @@ import pytest
 
 from pathguard.cli.main import main
 from pathguard.runtime import Guard
+from pathguard.runtime.clock import ManualClock
 
 
-def test_trace_list_and_show(make_guard: Callable[..., Guard], tmp_path: Path,
+def test_trace_list_and_show(make_guard: Callable[..., Guard], clock: ManualClock, tmp_path: Path,
                              capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'trace.db'}"
     guard = make_guard(store=url)
@@ -20,6 +21,7 @@ def test_trace_list_and_show(make_guard: Callable[..., Guard], tmp_path: Path,
         d = s.check("list_volumes", {"project": "p1"})
         s.record(d, result="success", latency_ms=41, token_cost=350)
         s.check("unmount_volume", {"volume_id": "vol-7"})
+    clock.advance(1)  # the listing is newest first: the second session starts later
     other = guard.session(agent="billing", intent="send invoices")
     other.close()
     guard.close()
