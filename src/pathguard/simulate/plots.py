@@ -93,33 +93,41 @@ def plot_intent(outcome: Outcome, out: Path) -> list[Path]:
 
 
 def plot_sweep(doc: dict[str, Any], out: Path) -> list[Path]:
+    """Two curves over the swept values: benign sessions interrupted (friction) and benign tasks
+    abandoned, each against the catch rate; stars mark the policy as written."""
     import matplotlib.pyplot as plt
 
     sweep = doc["sweep"]
     points = [p for p in sweep["points"] if p["friction_rate"] is not None and p["catch_rate"] is not None]
     fig, ax = plt.subplots(figsize=(7.5, 5.5))
-    xs = [100 * p["friction_rate"] for p in points]
-    ys = [100 * p["catch_rate"] for p in points]
-    ax.plot(xs, ys, "-o", color=COLORS["benign"], label=f"{sweep['param']} swept")
-    same: dict[tuple[float, float], list[float]] = {}
-    for p, x, y in zip(points, xs, ys, strict=True):
-        same.setdefault((x, y), []).append(p["value"])
-    for (x, y), values in same.items():  # values that land on one point share one label
-        text = f"{values[0]:g}" if len(values) == 1 else f"{values[0]:g}–{values[-1]:g}"
-        ax.annotate(text, (x, y), textcoords="offset points", xytext=(6, -12), fontsize=8)
     mine = sweep["policy_as_written"]
-    if mine["friction_rate"] is not None and mine["catch_rate"] is not None:
-        ax.plot([100 * mine["friction_rate"]], [100 * mine["catch_rate"]], "*", markersize=18,
-                color=COLORS["misaligned"],
-                label=f"policy as written ({sweep['param']} = {_value(sweep['operating_point'])})")
+    curves = (("friction_rate", COLORS["benign"], "o", "sessions interrupted (friction)"),
+              ("abandoned_rate", COLORS["noisy"], "s", "tasks abandoned"))
+    for key, color, marker, name in curves:
+        xs = [100 * p[key] for p in points]
+        ys = [100 * p["catch_rate"] for p in points]
+        ax.plot(xs, ys, "-" + marker, color=color, label=f"benign {name}")
+        same: dict[tuple[int, int], list[tuple[float, float, float]]] = {}
+        for p, x, y in zip(points, xs, ys, strict=True):  # points within 1% share one label
+            same.setdefault((round(x), round(y)), []).append((p["value"], x, y))
+        for group in same.values():
+            values = [v for v, _, _ in group]
+            x, y = group[0][1], group[0][2]
+            text = f"{values[0]:g}" if len(values) == 1 else f"{values[0]:g}–{values[-1]:g}"
+            ax.annotate(text, (x, y), textcoords="offset points", xytext=(6, -12), fontsize=8, color=color)
+        if mine[key] is not None and mine["catch_rate"] is not None:
+            ax.plot([100 * mine[key]], [100 * mine["catch_rate"]], "*", markersize=16, color=color,
+                    markeredgecolor="black", zorder=5)
+    ax.plot([], [], "*", markersize=12, color="white", markeredgecolor="black",
+            label=f"policy as written ({sweep['param']} = {_value(sweep['operating_point'])})")
     ax.set_xlim(-2, 102)
     ax.set_ylim(-2, 102)
-    ax.set_xlabel("friction: benign sessions interrupted (%)")
+    ax.set_xlabel("benign sessions (%): interrupted at least once, or task abandoned")
     ax.set_ylabel("catch rate: misaligned sessions stopped before their hazard (%)")
     ax.set_title(f"Friction against catch rate over {sweep['param']}: policy {doc['policy']}\n"
-                 "(top left is best)")
+                 "(labels: swept values; top left is best)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower left")
     paths = _save(fig, out, "sweep")
     plt.close(fig)
     return paths
@@ -149,10 +157,11 @@ def plot_compare(doc: dict[str, Any], out: Path) -> list[Path]:
                       label=f"policy {d['policy']}")
         ax.bar_label(bars, fmt="%.0f%%", fontsize=8)
     ax.set_xticks(list(xs), labels)
-    ax.set_ylim(0, 110)
+    ax.set_ylim(0, 125)
+    ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel("% of sessions of that kind")
     ax.set_title(f"Same {doc['sessions']['total']} sessions under two policies")
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper center", ncol=2)
     ax.grid(axis="y", alpha=0.3)
     paths = _save(fig, out, "compare")
     plt.close(fig)

@@ -82,7 +82,6 @@ def _compare_rows(d: dict[str, Any]) -> list[tuple[str, ...]]:
         return (label, get(d), get(o))
 
     return [
-        ("policy", d["policy"], o["policy"]),
         row("friction (benign interrupted)",
             lambda x: f"{x['friction']['interrupted']} ({pct(x['friction']['rate'])})"),
         row("tasks abandoned",
