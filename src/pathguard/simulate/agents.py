@@ -251,9 +251,10 @@ def replayed(path_or_store: str, base: Path, start: float, first_index: int) -> 
         finally:
             store.close()
     else:
-        for line in (base / path_or_store).read_text(encoding="utf-8").splitlines():
+        file = base / path_or_store
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
             if line.strip():
-                rows.append(json.loads(line))
+                rows.append(_replay_row(str(file), number, line))
     for i, row in enumerate(rows):
         calls, previous = [], None
         for c in row.get("calls", []):
@@ -266,3 +267,20 @@ def replayed(path_or_store: str, base: Path, start: float, first_index: int) -> 
                                     str(row.get("intent") or ""), str(row.get("task") or "replay"),
                                     start, f"replay:{index}", plan=calls))
     return sessions
+
+
+def _replay_row(file: str, number: int, line: str) -> dict[str, Any]:
+    """One JSONL session, its shape checked: `calls` is a list of objects with an `endpoint`."""
+    from pathguard.errors import InputError, Problem
+
+    try:
+        row = json.loads(line)
+    except ValueError as exc:
+        raise InputError([Problem(file, number, "", "invalid-json", f"not JSON: {exc}")]) from None
+    calls = row.get("calls") if isinstance(row, dict) else None
+    if not isinstance(calls, list) or not all(isinstance(c, dict) and isinstance(c.get("endpoint"), str)
+                                              for c in calls):
+        raise InputError([Problem(file, number, "calls", "invalid-replay",
+                                  "a replayed session is {\"agent\", \"intent\", \"calls\": "
+                                  "[{\"endpoint\", \"params\", \"at\"}, ...]}")])
+    return row
