@@ -135,15 +135,19 @@ def parse_yaml(text: str, file: str) -> Document:
     return doc
 
 
-def read_document(path: str | Path) -> Document:
-    """Read and parse a YAML/JSON file, with located errors for I/O failures."""
+def read_text(path: str | Path) -> str:
+    """A file's text, with located errors for I/O failures."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError([Problem(name, None, "", "io", "no such file")]) from None
     except IsADirectoryError:
         raise InputError([Problem(name, None, "", "io", "is a directory, not a file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem(name, None, "", "io", f"cannot read: {exc}")]) from None
-    return parse_yaml(text, name)
+
+
+def read_document(path: str | Path) -> Document:
+    """Read and parse a YAML/JSON file."""
+    return parse_yaml(read_text(path), str(path))

@@ -19,11 +19,11 @@ from pathguard.importers.draft import Draft
 from pathguard.importers.mcp import draft_from_mcp
 from pathguard.importers.openapi import draft_from_openapi
 from pathguard.importers.overrides import apply_overrides, load_overrides
-from pathguard.importers.rawfile import parse_data, read_text
+from pathguard.importers.rawfile import parse_data
 from pathguard.importers.state import infer_destruction
 from pathguard.model.load import load_world, world_from_document
 from pathguard.model.world import World
-from pathguard.source import Document
+from pathguard.source import Document, read_text
 
 _YAML_OPENAPI = re.compile(r"^(openapi|swagger)\s*:", re.MULTILINE)
 _YAML_TOOLS = re.compile(r"^tools\s*:", re.MULTILINE)

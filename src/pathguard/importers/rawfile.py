@@ -11,7 +11,6 @@ from libyaml's events is several times faster and gives the same result
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -105,18 +104,6 @@ def _merge(target: dict[Any, Any], value: Any) -> None:
     for part in [value] if isinstance(value, dict) else value if isinstance(value, list) else ():
         for k, v in part.items() if isinstance(part, dict) else ():
             target.setdefault(k, v)
-
-
-def read_text(path: str | Path) -> str:
-    name = str(path)
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem(name, None, "", "io", "no such file")]) from None
-    except IsADirectoryError:
-        raise InputError([Problem(name, None, "", "io", "is a directory, not a file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(name, None, "", "io", f"cannot read: {exc}")]) from None
 
 
 def parse_data(text: str, name: str) -> Any:
