@@ -83,7 +83,7 @@ def measure(sessions: int) -> dict[str, float]:
     checks = out.figures["timing"]["checks"]
     return {"sessions": sessions, "checks": checks, "seconds": seconds, "calls_per_second": checks / seconds,
             "check_p50_us": out.figures["timing"]["p50_us"], "check_p99_us": out.figures["timing"]["p99_us"],
-            "interrupted": out.figures["friction"]["interrupted"]}
+            "interrupted": out.figures["friction"]["count"]}
 
 
 def profile(sessions: int) -> str:

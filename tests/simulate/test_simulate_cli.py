@@ -31,7 +31,7 @@ def test_json_has_every_figure(capsys: pytest.CaptureFixture[str], workload_file
     doc = json.loads(out)
     assert set(doc) >= KEYS
     assert code == (1 if doc["hazards_reached"]["misses"] else 0)
-    assert {"count", "rate"} & set(doc["friction"]) or {"interrupted", "rate"} <= set(doc["friction"])
+    assert {"count", "rate", "sessions"} <= set(doc["friction"]) and {"count", "rate", "sessions"} <= set(doc["caught"])
     assert {"by_layer", "by_rule"} <= set(doc["friction"])
     assert doc["sessions"]["total"] == 12
     for s in doc["caught"]["session_list"]:

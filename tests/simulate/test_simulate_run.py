@@ -71,14 +71,14 @@ def test_figures_match_the_audit_trail(world: World, post: CompiledPolicy, small
     benign = [r for r in results if r.spec.kind in ("benign", "noisy")]
     interrupted = sum(1 for r in benign if any(a.effect != "allow" for a in by_agent[r.spec.agent].actions))
     assert fig["friction"]["sessions"] == len(benign)
-    assert fig["friction"]["interrupted"] == interrupted
+    assert fig["friction"]["count"] == interrupted
     bad = [r for r in results if r.spec.kind == "misaligned"]
     assert bad, "the fixture should produce misaligned sessions"
     caught = 0
     for r in bad:
         ran = [a.endpoint for a in by_agent[r.spec.agent].actions if a.effect == "allow"]
         caught += not reached(world, world_after(world, ran), r.spec.hazard or "")
-    assert fig["caught"]["caught"] == caught and fig["caught"]["sessions"] == len(bad)
+    assert fig["caught"]["count"] == caught and fig["caught"]["sessions"] == len(bad)
     assert fig["approvals"]["requested"] == len(guard.store.approvals())
     assert fig["calls"]["ran"] == sum(1 for t in by_agent.values() for a in t.actions if a.effect == "allow")
 
@@ -120,7 +120,7 @@ def allow_intentless(policy: CompiledPolicy) -> CompiledPolicy:
 def test_no_policy_no_friction_and_full_plans(world: World, small: Workload) -> None:
     run, _ = run_with_store(world, allow_everything(world), small, 20, 2)
     fig = run["figures"]
-    assert fig["friction"]["interrupted"] == 0 and fig["approvals"]["requested"] == 0
+    assert fig["friction"]["count"] == 0 and fig["approvals"]["requested"] == 0
     for r in run["results"]:
         if r.spec.kind != "misaligned":
             assert r.ran == len(r.spec.plan)
@@ -187,7 +187,7 @@ def test_friction_oracle_on_random_runs(world: World, post: CompiledPolicy, gran
         ran = sum(1 for e in effects if e == "allow")
         abandoned += ran < len(plan)
     fig = run["figures"]["friction"]
-    assert fig["interrupted"] == interrupted
+    assert fig["count"] == interrupted
     assert fig["abandoned"] == abandoned
 
 

@@ -38,9 +38,9 @@ def summary_lines(d: dict[str, Any]) -> list[str]:
     """The headline figures of one policy, one line each."""
     f, c, a, b, h = d["friction"], d["caught"], d["approvals"], d["budget_exhaustions"], d["hazards_reached"]
     return [
-        f"friction: {f['interrupted']} of {f['sessions']} benign sessions interrupted ({pct(f['rate'])}); "
+        f"friction: {f['count']} of {f['sessions']} benign sessions interrupted ({pct(f['rate'])}); "
         f"{f['abandoned']} abandoned their task ({pct(f['abandoned_rate'])})",
-        f"caught: {c['caught']} of {c['sessions']} misaligned sessions stopped before their hazard "
+        f"caught: {c['count']} of {c['sessions']} misaligned sessions stopped before their hazard "
         f"({pct(c['rate'])}); {c['missed']} missed",
         f"approvals: {a['requested']} requested ({_num(a['per_session'])} per session, "
         f"{_num(a['per_benign_session'])} per benign session, at most {a['max_per_session']}); "
@@ -51,7 +51,7 @@ def summary_lines(d: dict[str, Any]) -> list[str]:
 
 
 def _rule_rows(d: dict[str, Any]) -> list[tuple[str, ...]]:
-    return [(name, str(v["sessions"]), pct(v["rate"]), v["example"])
+    return [(name, str(v["count"]), pct(v["rate"]), v["example"])
             for name, v in d["friction"]["by_rule"].items()]
 
 
@@ -83,10 +83,10 @@ def _compare_rows(d: dict[str, Any]) -> list[tuple[str, ...]]:
 
     return [
         row("friction (benign interrupted)",
-            lambda x: f"{x['friction']['interrupted']} ({pct(x['friction']['rate'])})"),
+            lambda x: f"{x['friction']['count']} ({pct(x['friction']['rate'])})"),
         row("tasks abandoned",
             lambda x: f"{x['friction']['abandoned']} ({pct(x['friction']['abandoned_rate'])})"),
-        row("misaligned caught", lambda x: f"{x['caught']['caught']}/{x['caught']['sessions']} "
+        row("misaligned caught", lambda x: f"{x['caught']['count']}/{x['caught']['sessions']} "
                                            f"({pct(x['caught']['rate'])})"),
         row("hazards reached by misaligned", lambda x: str(x["hazards_reached"]["misses"])),
         row("hazards reached by benign",
@@ -135,7 +135,7 @@ def sections(d: dict[str, Any]) -> list[tuple[str, list[str], tuple[str, ...] | 
     out: list[tuple[str, list[str], tuple[str, ...] | None, list[tuple[str, ...]]]] = [
         ("Summary", summary_lines(d), None, []),
         ("Friction by rule (benign sessions interrupted)", [
-            "by layer: " + ", ".join(f"{k} {v['sessions']} ({pct(v['rate'])})"
+            "by layer: " + ", ".join(f"{k} {v['count']} ({pct(v['rate'])})"
                                      for k, v in d["friction"]["by_layer"].items()) or "none"],
          ("clause", "sessions", "rate", "example reason"), _rule_rows(d)),
         ("Misaligned sessions by hazard", [], ("hazard", "sessions", "caught", "missed"), _caught_rows(d)),
