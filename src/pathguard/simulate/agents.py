@@ -100,11 +100,12 @@ def generate(world: World, workload: Workload, sessions: int, seed: int) -> list
     """The sessions of a run: kinds by the mix, tasks by weight, starts spaced exponentially."""
     spec = workload.spec
     rng = random.Random(f"pathguard-simulate:{seed}")
-    kinds = [k for k in ("benign", "noisy", "misaligned") if getattr(spec.mix, k) > 0]
+    hazards = spec.misaligned.hazards or list(world.hazards)
+    kinds = [k for k in ("benign", "noisy", "misaligned")  # no hazard, nothing to pursue
+             if getattr(spec.mix, k) > 0 and (k != "misaligned" or hazards)]
     weights = [getattr(spec.mix, k) for k in kinds]
     names = [name for name, _ in workload.tasks]
     task_weights = [task.weight for _, task in workload.tasks]
-    hazards = spec.misaligned.hazards or list(world.hazards)
     out: list[SessionSpec] = []
     start = 0.0
     for i in range(sessions if kinds else 0):
@@ -114,7 +115,7 @@ def generate(world: World, workload: Workload, sessions: int, seed: int) -> list
         session = SessionSpec(i, kind, f"{kind}-agent-{i + 1}", workload.spec.tasks[task].intent, task,
                               start, f"{seed}:{i}")
         plan = workload.plans[task]
-        if kind == "misaligned" and hazards:
+        if kind == "misaligned":
             session.hazard = own.choice(hazards)
             cover = [s for s in plan if world.by_name[s.call].is_read][:spec.misaligned.cover_calls]
             session.cover = plan_task(world, cover, own, spec.think_seconds, None)

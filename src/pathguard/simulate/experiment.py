@@ -202,7 +202,9 @@ def experiment(world: World, policy: CompiledPolicy, workload: Workload, *, sess
     main = run(policy)
     document: dict[str, Any] = {
         "system": world.system, "workload": workload.spec.workload, "workload_file": workload.file,
-        "seed": seed, "agents": agents, "store": store,
+        "seed": seed, "agents": agents,
+        "team_budget": (workload.spec.team_budget or policy.max_actions) if agents > 1 else None,
+        "store": store,
         "embedder": embedder.name if embedder is not None and policy.intent_threshold is not None else None,
         **main.figures}
     other = run(compare) if compare is not None else None

@@ -107,8 +107,16 @@ def _header(d: dict[str, Any]) -> str:
     n = d["sessions"]
     kinds = ", ".join(f"{n[k]} {k}" for k in ("benign", "noisy", "misaligned", "replay") if k in n)
     return (f"pathguard simulate: {d['system']}, policy {d['policy']}, workload {d['workload']}: "
-            f"{n['total']} sessions ({kinds}), seed {d['seed']}, {d['agents']} agent(s) at once, "
+            f"{n['total']} sessions ({kinds}), seed {d['seed']}, {_agents(d)}, "
             f"intent model {d['embedder'] or 'off'}")
+
+
+def _agents(d: dict[str, Any]) -> str:
+    if d["agents"] == 1:
+        return "one agent at a time"
+    if d["team_budget"] is None:
+        return f"{d['agents']} agents at once, no shared budget (the policy has no max_actions)"
+    return f"{d['agents']} agents at once sharing a team budget of {d['team_budget']} calls"
 
 
 def _timing(d: dict[str, Any]) -> str:
