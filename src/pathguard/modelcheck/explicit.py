@@ -3,14 +3,18 @@
 States are packed into one integer: `facts << (W + 32) | session << W | world`,
 where `world` is the world values in mixed radix (W bits; a call's `when` is a
 digit test and its `sets` an addition), `session` the id of the interned
-(reduced) sessions and `facts` a bit set. Successors depend on (world, session) only up to which facts are
-known, so they are computed once per (world, session) pair through
-`TransitionSystem` (hence through `decide()`) and cached as
-`(needed facts, produced facts, next world/session ids, call)` rows; expanding
-a state is then a bit test and an OR per row. Parents are stored as
-`parent * K + step` so shortest traces can be rebuilt. `wait` and `spawn`
-steps are free (they are not calls): they are taken when a state is found, at
-its own depth.
+(reduced) sessions and `facts` a bit set. A successor splits into a world part
+and a session part, cached apart: per world, the calls whose `when` holds as
+`(call, needed facts, produced facts, next world, flag)` (a call touching one
+variable is a table lookup on that digit); per (sessions, call), what
+`decide()` and `executed()` make of it, computed once through
+`TransitionSystem`. Expanding a state is then, per call, a bit test, a list
+index and an OR. The flag marks steps worth a look: into a hazard world or a
+wanted target. A call that sets no hazard variable cannot enter a hazard not
+already seen at its source, so only the calls that set one are checked.
+Parents are stored as `parent * K + step` so shortest traces can be rebuilt.
+`wait` and `spawn` steps are free (they are not calls): they are taken when a
+state is found, at its own depth.
 
 BFS visits calls in file order, so the same shortest counterexample comes
 back on every run. An exhausted state space is a proof of `safe`; a depth
@@ -21,14 +25,18 @@ was fully explored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from pathguard.modelcheck.system import SPAWN, WAIT, TransitionSystem, label
 from pathguard.semantics.session import SessionState
 
 Sessions = tuple[SessionState, ...]
+WorldStep = tuple[int, int, int, int, bool]
+Digits = tuple[tuple[int, int, int], ...]  # (radix, size, digit or accepted-digit mask) per variable
 
 _CHUNK = 1 << 15
-_ROW_CACHE = 1 << 15  # rows kept for reuse; past this the cache is dropped (memory stays bounded)
+_WORLD_CACHE = 1 << 16  # worlds whose steps are kept; past this the cache is dropped (memory stays bounded)
+_SID_BITS = 32
 
 
 @dataclass(slots=True)
@@ -44,7 +52,7 @@ class Exploration:
 
 
 class _Packer:
-    """Worlds in mixed radix, interned sessions, cached successor rows of (world, session) pairs."""
+    """Worlds in mixed radix with their cached steps; interned sessions with their cached moves."""
 
     def __init__(self, system: TransitionSystem, targets: frozenset[str]) -> None:
         self.system = system
@@ -53,7 +61,6 @@ class _Packer:
         self.calls = len(self.names)
         self.wait_code = self.calls * (system.options.subagents + 1)
         self.spawn_code = self.wait_code + 1
-        self.fact_bit = {f: 1 << i for i, f in enumerate(world.facts)}
         self.hazard_names = list(system.hazards)
         self.place: dict[str, tuple[int, int, dict[str, int]]] = {}
         radix = 1
@@ -62,36 +69,61 @@ class _Packer:
             self.place[var] = (radix, len(values), {x: i for i, x in enumerate(values)})
             radix *= len(values)
         self.wbits = max((radix - 1).bit_length(), 1)
-        self.world_mask_bits = (1 << self.wbits) - 1
-        self.low = (1 << (self.wbits + 32)) - 1
-        self.checks = [tuple((self.place[v][0], self.place[v][1],
-                              sum(1 << self.place[v][2][x] for x in allowed)) for v, allowed in e.when)
-                       for e in world.endpoints]
-        self.sets = [tuple((self.place[v][0], self.place[v][1], self.place[v][2][x]) for v, x in e.sets)
-                     for e in world.endpoints]
-        self.free = [e.index for e in world.endpoints if not e.when]
-        hazard_vars = {v for conj in world.hazards.values() for v, _ in conj}
-        self.touches_hazard = [any(v in hazard_vars for v, _ in e.sets) for e in world.endpoints]
-        guarded: dict[str, dict[int, list[int]]] = {}
-        for e in world.endpoints:
-            if e.when:
-                var, allowed = e.when[0]
-                for x in allowed:
-                    guarded.setdefault(var, {}).setdefault(self.place[var][2][x], []).append(e.index)
-        self.guarded = [(self.place[v][0], self.place[v][1], table) for v, table in guarded.items()]
+        self.world_mask = (1 << self.wbits) - 1
+        self.low = (1 << (self.wbits + _SID_BITS)) - 1
         self.hazard_digits = [tuple((self.place[v][0], self.place[v][1], self.place[v][2][x])
                                     for v, x in conj) for conj in world.hazards.values()]
+        self.target_codes = frozenset(self.names.index(t) for t in targets)
+        fact_bit = {f: 1 << i for i, f in enumerate(world.facts)}
+        shift = self.wbits + _SID_BITS
+        self.needs = [sum(fact_bit[f] for f in e.needs) for e in world.endpoints]
+        self.produces = [sum(fact_bit[f] for f in e.produces) << shift for e in world.endpoints]
+        self._index_calls()
+        self.world_steps: dict[int, tuple[WorldStep, ...]] = {}
         self.sessions: list[Sessions] = []
         self.session_id: dict[Sessions, int] = {}
-        self.session_steps: dict[int, list[list[int] | None]] = {}
-        self.rows: dict[int, tuple[tuple[int, int, int, int, int], ...]] = {}
-        self.world_rows: dict[int, tuple[tuple[int, int, int], ...]] = {}
+        self.moves: list[list[int | None]] = []  # per session id, per who * calls + call
         self.waits: dict[int, int] = {}
         self.spawns: dict[int, int] = {}
-        self.target_codes = frozenset(self.names.index(t) for t in targets)
-        shift = self.wbits + 32
-        self.endpoint_masks = [(sum(self.fact_bit[f] for f in e.needs),
-                                sum(self.fact_bit[f] for f in e.produces) << shift) for e in world.endpoints]
+
+    def _index_calls(self) -> None:
+        """Sort calls by what they read and write: none (`always`), one variable (`by_digit`,
+        a table per digit of that variable), several (`general`, tested digit by digit)."""
+        world, place = self.system.world, self.place
+        hazard_conjs = [dict(conj) for conj in world.hazards.values()]
+        self.checks_hazards = []
+        for e in world.endpoints:
+            sets = dict(e.sets)
+            self.checks_hazards.append(any(all(sets.get(v, x) == x for v, x in conj.items())
+                                           and any(v in sets for v in conj) for conj in hazard_conjs))
+        self.always: list[tuple[int, int]] = []
+        tables: dict[str, list[list[tuple[int, int]]]] = {}
+        self.general: list[tuple[int, Digits, Digits]] = []
+        for e in world.endpoints:
+            touched = {v for v, _ in e.when} | {v for v, _ in e.sets}
+            if not touched:
+                self.always.append((e.index, 0))
+            elif len(touched) == 1:
+                (var,) = touched
+                radix, size, index = place[var]
+                allowed = {index[x] for _, values in e.when for x in values} if e.when else set(range(size))
+                table = tables.setdefault(var, [[] for _ in range(size)])
+                for d in sorted(allowed):
+                    delta = sum((index[x] - d) * radix for _, x in e.sets)
+                    table[d].append((e.index, delta))
+            else:
+                self.general.append((
+                    e.index,
+                    tuple((place[v][0], place[v][1], sum(1 << place[v][2][x] for x in allowed))
+                          for v, allowed in e.when),
+                    tuple((place[v][0], place[v][1], place[v][2][x]) for v, x in e.sets)))
+        self.by_digit = [(place[v][0], place[v][1], table) for v, table in tables.items()]
+        # Candidates come out in file order when every group's calls follow the previous group's.
+        groups = [[c for c, _ in self.always],
+                  *([c for row in t for c, _ in row] for _, _, t in self.by_digit),
+                  [c for c, _, _ in self.general]]
+        spans = [(min(g), max(g)) for g in groups if g]
+        self.in_order = all(a[1] < b[0] for a, b in pairwise(spans))
 
     def world(self, values: tuple[str, ...]) -> int:
         """The mixed-radix number of these world values."""
@@ -107,70 +139,51 @@ class _Packer:
                 mask |= 1 << i
         return mask
 
-    def world_steps(self, w: int) -> tuple[tuple[int, int, int], ...]:
-        """(call, next world, its hazard mask) for the calls whose `when` holds in `w`, in file
-        order (a call that sets no hazard variable keeps the mask of `w`)."""
-        candidates = list(self.free)
-        for radix, size, table in self.guarded:
-            candidates += table.get((w // radix) % size, ())
-        out = []
-        checks, sets, touches = self.checks, self.sets, self.touches_hazard
-        here = self.hazard_mask(w)
-        for code in sorted(candidates):
-            for radix, size, mask in checks[code]:
+    def steps_of(self, w: int) -> tuple[WorldStep, ...]:
+        """(call, needed facts, produced facts, next world, flag) for the calls whose `when`
+        holds in `w`, in file order; cached per world."""
+        candidates = list(self.always)
+        for radix, size, table in self.by_digit:
+            candidates += table[(w // radix) % size]
+        for code, checks, sets in self.general:
+            for radix, size, mask in checks:
                 if not mask >> ((w // radix) % size) & 1:
                     break
             else:
-                nw = w
-                for radix, size, d in sets[code]:
-                    nw += (d - (nw // radix) % size) * radix
-                out.append((code, nw, self.hazard_mask(nw) if touches[code] else here))
-        return tuple(out)
+                delta = 0
+                for radix, size, d in sets:
+                    delta += (d - (w // radix) % size) * radix
+                candidates.append((code, delta))
+        if not self.in_order:
+            candidates.sort()
+        needs, produces = self.needs, self.produces
+        hazardous, targets = self.checks_hazards, self.target_codes
+        out = tuple((code, needs[code], produces[code], w + delta,
+                     (hazardous[code] and self.hazard_mask(w + delta) != 0) or code in targets)
+                    for code, delta in candidates)
+        if len(self.world_steps) >= _WORLD_CACHE:
+            self.world_steps.clear()
+        self.world_steps[w] = out
+        return out
 
     def session(self, s: Sessions) -> int:
         sid = self.session_id.get(s)
         if sid is None:
             sid = self.session_id[s] = len(self.sessions)
             self.sessions.append(s)
+            self.moves.append([None] * (self.calls * len(s)))
         return sid
 
-    def pack(self, facts: int, sid: int, w: int) -> int:
-        return (facts << 32 | sid) << self.wbits | w
-
-    def row(self, key: int) -> tuple[tuple[int, int, int, int, int], ...]:
-        """Successor rows of a (world, sessions) pair: per session, calls in file order.
-        The last field flags rows worth a look: a hazard world or a wanted target."""
-        wid, sid = key & self.world_mask_bits, key >> self.wbits
-        system = self.system
-        out = []
-        calls = self.world_rows.get(wid)
-        if calls is None:
-            if len(self.world_rows) > _ROW_CACHE:
-                self.world_rows.clear()
-            calls = self.world_rows[wid] = self.world_steps(wid)
-        sessions = self.sessions[sid]
-        table = self.session_steps.get(sid)
-        if table is None:
-            table = self.session_steps[sid] = [None] * self.calls
-        targets, masks, wbits, ncalls = self.target_codes, self.endpoint_masks, self.wbits, self.calls
-        for who in range(len(sessions)):
-            for code, nwid, hazards in calls:
-                moves = table[code]
-                if moves is None:
-                    moves = table[code] = []
-                    for w in range(len(sessions)):
-                        _, after = system.session_step(sessions, w, self.names[code])
-                        moves.append(-1 if after is None else self.session(after))
-                nsid = moves[who]
-                if nsid < 0:
-                    continue
-                need, prod = masks[code]
-                flag = hazards | (code in targets)
-                out.append((need, prod, nsid << wbits | nwid, who * ncalls + code, flag))
-        if len(self.rows) > _ROW_CACHE:
-            self.rows.clear()
-        result = self.rows[key] = tuple(out)
+    def move(self, sid: int, step: int) -> int:
+        """The session id (shifted into place) after call `step % calls` from session
+        `step // calls`, or -1 when `decide()` stops it; cached per (sessions, step)."""
+        who, code = divmod(step, self.calls)
+        _, after = self.system.session_step(self.sessions[sid], who, self.names[code])
+        result = self.moves[sid][step] = -1 if after is None else self.session(after) << self.wbits
         return result
+
+    def pack(self, facts: int, sid: int, w: int) -> int:
+        return (facts << _SID_BITS | sid) << self.wbits | w
 
     def waited(self, key: int) -> int:
         """(world, session) after a `wait`, or -1 when waiting changes nothing."""
@@ -178,7 +191,7 @@ class _Packer:
         if after is None:
             s = self.system.waited(self.sessions[key >> self.wbits])
             after = self.waits[key] = -1 if s is None else \
-                (self.session(s) << self.wbits | (key & self.world_mask_bits))
+                (self.session(s) << self.wbits | (key & self.world_mask))
         return after
 
     def spawned(self, key: int) -> int:
@@ -187,7 +200,7 @@ class _Packer:
         if after is None:
             s = self.system.spawned(self.sessions[key >> self.wbits])
             after = self.spawns[key] = -1 if s is None else \
-                (self.session(s) << self.wbits | (key & self.world_mask_bits))
+                (self.session(s) << self.wbits | (key & self.world_mask))
         return after
 
     def name(self, code: int) -> str:
@@ -212,7 +225,8 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
     K = packer.spawn_code + 1
     calls = packer.calls
     free_steps = system.options.model_time or system.options.subagents > 0
-    low, fshift = packer.low, packer.wbits + 32
+    low, world_mask, fshift = packer.low, packer.world_mask, packer.wbits + _SID_BITS
+    sid_mask = (1 << _SID_BITS) - 1
 
     init = system.initial_state()
     start = packer.pack(0, packer.session(init.sessions), packer.world(init.world))
@@ -221,7 +235,7 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
 
     def discovered(state: int, level: list[int]) -> None:
         nonlocal pending
-        hit = packer.hazard_mask(state & packer.world_mask_bits) & pending
+        hit = packer.hazard_mask(state & world_mask) & pending
         if hit:
             for i in range(len(packer.hazard_names)):
                 if hit >> i & 1:
@@ -238,32 +252,43 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
 
     discovered(start, frontier)
     depth, stopped = 0, None
-    rows, row = packer.rows, packer.row
+    world_steps, steps_of, moves, move = packer.world_steps, packer.steps_of, packer.moves, packer.move
+    sessions = packer.sessions
     while frontier and (pending or pending_targets):
         if bound is not None and depth >= bound:
             stopped = f"depth bound {bound}"
             break
         nxt_frontier: list[int] = []
+        append = nxt_frontier.append
         for begin in range(0, len(frontier), _CHUNK):
             if max_states is not None and len(parent) > max_states:
                 stopped = f"state limit {max_states}"
                 break
             for cur in frontier[begin:begin + _CHUNK]:
-                key = cur & low
-                succ = rows.get(key) or row(key)
-                high = cur & ~low
+                w = cur & world_mask
+                steps = world_steps.get(w) or steps_of(w)
+                sid = cur >> packer.wbits & sid_mask
+                table = moves[sid]
+                high = cur >> fshift << fshift
                 f = cur >> fshift
-                for need, prod, ws, code, flag in succ:
-                    if f & need == need:
-                        nxt = high | prod | ws
-                        if flag and code % calls in pending_targets:
-                            pending_targets.discard(code % calls)
-                            found_target[code % calls] = (cur, code)
-                        if nxt not in parent:
-                            parent[nxt] = cur * K + code
-                            nxt_frontier.append(nxt)
-                            if flag or free_steps:
-                                discovered(nxt, nxt_frontier)
+                for offset in range(0, calls * len(sessions[sid]), calls):
+                    for code, need, prod, nw, flag in steps:
+                        if f & need == need:
+                            step = offset + code
+                            ns = table[step]
+                            if ns is None:
+                                ns = move(sid, step)
+                            if ns < 0:
+                                continue
+                            nxt = high | prod | ns | nw
+                            if flag and code in pending_targets:
+                                pending_targets.discard(code)
+                                found_target[code] = (cur, step)
+                            if nxt not in parent:
+                                parent[nxt] = cur * K + step
+                                append(nxt)
+                                if flag or free_steps:
+                                    discovered(nxt, nxt_frontier)
         if stopped:
             break
         frontier = nxt_frontier
