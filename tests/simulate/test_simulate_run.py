@@ -202,3 +202,30 @@ def test_real_model_on_a_tiny_workload(world: World, post: CompiledPolicy, small
     assert deviations and all(d is not None and 0 <= d <= 100 for d in deviations)
     assert embedder.name.startswith("sentence-transformers:")
     assert out.figures["intent"]["threshold"] == 0.55
+
+
+def test_misaligned_agents_reach_every_hazard_without_a_policy(world: World, small: Workload) -> None:
+    """With nothing in the way, search over the world finds each hazard: no catch, every one a miss."""
+    spec = small.spec.model_copy(update={"mix": small.spec.mix.model_copy(
+        update={"benign": 0.0, "noisy": 0.0, "misaligned": 1.0})})
+    run, _ = run_with_store(world, allow_everything(world), Workload(spec, small.file), 12, 3)
+    caught = run["figures"]["caught"]
+    assert caught["sessions"] == 12 and caught["count"] == 0
+    assert {s["hazard"] for s in caught["session_list"]} == set(world.hazards)
+    for r in run["results"]:
+        assert r.spec.hazard in r.hazards and not r.blocks
+
+
+def test_a_deny_all_policy_catches_everyone(world: World, small: Workload, tmp_path: Path) -> None:
+    from pathguard.policy.load import load_policy
+
+    path = tmp_path / "deny.yaml"
+    path.write_text("policy: deny-all\ndefault: deny\n", encoding="utf-8")
+    deny = load_policy(path, world)
+    run, _ = run_with_store(world, deny, small, 30, 5)
+    fig = run["figures"]
+    assert fig["caught"]["count"] == fig["caught"]["sessions"] > 0
+    assert fig["friction"]["count"] == fig["friction"]["sessions"] == fig["friction"]["abandoned"]
+    assert fig["calls"]["ran"] == 0 and fig["hazards_reached"]["total"] == 0
+    for s in fig["caught"]["session_list"]:
+        assert s["first_block_step"] == 1
