@@ -15,4 +15,18 @@ done
 findings "$pg" check $m/endpoints.yaml --policy $m/policy-post-incident.yaml --assume-approvals \
     --format markdown > reports/railway/post-incident/check-assume-approvals.md
 findings "$pg" analyze $m/endpoints.yaml --out reports/railway/no-policy --format text >/dev/null
+sim=reports/railway/simulation
+W=$m/workload.yaml
+P=$m/policy-post-incident.yaml
+PRE=$m/policy-pre-incident.yaml
+findings "$pg" simulate $m/endpoints.yaml --policy $P --workload $m/scenario-two-weeks.yaml --compare $PRE \
+    --sweep intent.threshold=0:0.6:0.05 --no-timing --out $sim/two-weeks >/dev/null
+findings "$pg" simulate $m/endpoints.yaml --policy $P --workload $W --compare $PRE \
+    --sweep intent.threshold=0:0.6:0.05 --no-timing --out $sim/ops >/dev/null
+findings "$pg" simulate $m/endpoints.yaml --policy $P --workload $W --sweep budget.max_writes=1:8:1 \
+    --no-timing --out $sim/ops-max-writes >/dev/null
+findings "$pg" simulate $m/endpoints.yaml --policy $P --workload $W --sweep forbidden.2.within=1:4:1 \
+    --no-timing --out $sim/ops-forbidden-within >/dev/null
+findings "$pg" simulate $m/endpoints.yaml --policy $P --workload $W --agents 4 --no-timing \
+    --out $sim/ops-4-agents >/dev/null
 echo "reports written to reports/railway/"
