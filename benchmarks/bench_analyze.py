@@ -35,11 +35,15 @@ def timed(args: list[str], runs: int) -> tuple[float, float, dict]:
 
 
 def main() -> None:
-    railway = ["analyze", "models/railway/endpoints.yaml",
-               "--policy", "models/railway/policy-post-incident.yaml"]
-    median, best, doc = timed(railway, 5)
-    print(f"analyze railway (post-incident), process start to exit: median {median:.3f} s, "
-          f"best {best:.3f} s over 5 runs (target < 1 s); {doc['paths']['total']} paths")
+    for policy, extra, what in (("pre-incident", [], "paths and hazards"),
+                                ("post-incident", ["--no-check"], "paths only"),
+                                ("post-incident", [], "paths and hazards")):
+        args = ["analyze", "models/railway/endpoints.yaml",
+                "--policy", f"models/railway/policy-{policy}.yaml",
+                *extra]
+        median, best, doc = timed(args, 5)
+        print(f"analyze railway {policy} ({what}), process start to exit: median {median:.3f} s, "
+              f"best {best:.3f} s over 5 runs (target < 1 s); {doc['paths']['total']} paths")
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "synthetic-1000.yaml"
         spec.write_text(dump(rest_world(1000)))
