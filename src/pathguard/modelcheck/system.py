@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
+from typing import Any
 
 from pathguard.model.world import World
 from pathguard.policy.compile import CompiledPolicy
@@ -50,6 +52,8 @@ SPAWN_DECISION = Decision(Effect.ALLOW, (Reason("subagents", "spawn", "subagents
 _SCALARS = frozenset({"actions", "reads", "writes", "deletes", "critical", "window_actions",
                       "window_writes", "window_critical"})
 _TOTALS = ("actions", "reads", "writes", "deletes", "critical")
+_FIELDS = tuple(f.name for f in fields(SessionState))
+_VALUES = attrgetter(*_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +115,17 @@ class Reductions:
 
     caps: dict[str, int | None]
     applied: tuple[str, ...] = field(default=())
-    _scalars: tuple[tuple[str, int], ...] = field(default=(), init=False, repr=False, compare=False)
+    _slots: tuple[tuple[int, int], ...] = field(default=(), init=False, repr=False, compare=False)
+    _tuple_slots: tuple[tuple[int, int], ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_scalars", tuple((n, c) for n, c in self.caps.items()
-                                                   if c is not None and n in _SCALARS))
+        # Caps by position in the session's fields, so `reduce` reads them all in one call.
+        object.__setattr__(self, "_slots", tuple((_FIELDS.index(n), c) for n, c in self.caps.items()
+                                                 if c is not None and n in _SCALARS))
+        object.__setattr__(self, "_tuple_slots", tuple(
+            (_FIELDS.index(f), c) for f, c in (("resource_reads", self.caps["same_resource_reads"]),
+                                               ("endpoint_calls", self.caps["same_endpoint"]))
+            if c is not None))
 
     @classmethod
     def of(cls, policy: CompiledPolicy) -> Reductions:
@@ -162,17 +172,21 @@ class Reductions:
         return all(c is not None for c in self.caps.values())
 
     def reduce(self, s: SessionState) -> SessionState:
-        """`s` with every counter saturated at its cap (decision-preserving, see module doc)."""
-        changes: dict[str, object] = {}
-        for name, c in self._scalars:
-            if getattr(s, name) > c:
-                changes[name] = c
-        rr, ec = self.caps["same_resource_reads"], self.caps["same_endpoint"]
-        if rr is not None and any(x > rr for x in s.resource_reads):
-            changes["resource_reads"] = tuple(min(x, rr) for x in s.resource_reads)
-        if ec is not None and any(x > ec for x in s.endpoint_calls):
-            changes["endpoint_calls"] = tuple(min(x, ec) for x in s.endpoint_calls)
-        return replace(s, **changes) if changes else s  # type: ignore[arg-type]
+        """`s` with every counter saturated at its cap (decision-preserving, see module doc).
+        Runs after every call the explicit search makes, hence positional fields, not `replace`."""
+        values = _VALUES(s)
+        changed: list[Any] | None = None
+        for i, c in self._slots:
+            if values[i] > c:
+                if changed is None:
+                    changed = list(values)
+                changed[i] = c
+        for i, c in self._tuple_slots:
+            if max(values[i], default=0) > c:
+                if changed is None:
+                    changed = list(values)
+                changed[i] = tuple(min(x, c) for x in values[i])
+        return s if changed is None else SessionState(*changed)
 
 
 def label(who: int, call: str) -> str:
@@ -222,6 +236,7 @@ class TransitionSystem:
         self.world = world
         self.policy = policy
         self.options = options or Options()
+        self._max_effect = self.options.max_effect
         self.variables = tuple(world.variables)
         self.slot = {v: i for i, v in enumerate(self.variables)}
         self.reductions = Reductions.of(policy)
@@ -273,7 +288,7 @@ class TransitionSystem:
         policy, reduce = (self.policy, self._reduce) if who == 0 else (self.child, self._reduce_child)
         session = sessions[who]
         decision = decide(self.world, policy, session, call)
-        if decision.effect > self.options.max_effect:
+        if decision.effect > self._max_effect:
             return decision, None
         after = reduce(executed(policy, session, policy.plans[call]))
         return decision, (*sessions[:who], after, *sessions[who + 1:])
