@@ -13,55 +13,32 @@ chain). Paths sharing a target share the witness. A target not found is
 reported with how far the search went (`unreachable` with its proof, else
 `unknown` up to a depth).
 
-`pathguard analyze` gives its own blocked paths; `pathguard check` finds them
-here with the same SPEC §4 definition (simple paths of the action graph from an
-entry to a first target, run as a fresh root session through `decide()`).
+`pathguard analyze` gives its own blocked paths; `pathguard check` takes them
+from the same code, `pathguard.graph` (simple paths of the action graph from an
+entry to a first target, each run as a fresh root session through `decide()`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import networkx as nx
-
 from pathguard.graph.build import action_graph
+from pathguard.graph.paths import enumerate_paths, path_scope
+from pathguard.graph.verdicts import Walker
 from pathguard.model.world import World
 from pathguard.modelcheck.explicit import Exploration
 from pathguard.modelcheck.replay import replay
 from pathguard.modelcheck.results import Bypass
 from pathguard.modelcheck.system import Options
 from pathguard.policy.compile import CompiledPolicy
-from pathguard.semantics.decide import decide
-from pathguard.semantics.effect import Effect
-from pathguard.semantics.session import SessionState, executed
 
 
 def blocked_paths(world: World, policy: CompiledPolicy, max_length: int = 8) -> list[tuple[str, ...]]:
-    """SPEC §4 paths of at most `max_length` calls whose first non-allowed call is denied."""
-    graph = action_graph(world)
-    targets = set(world.targets)
-    view = nx.restricted_view(graph, [], [(u, v) for u, v in graph.edges if u in targets])
-    out: list[tuple[str, ...]] = []
-    for entry in world.entries:
-        if entry in targets:
-            candidates: list[list[str]] = [[entry]]
-        else:
-            candidates = [p for t in sorted(targets, key=world.names.index) if t != entry
-                          for p in nx.all_simple_paths(view, entry, t, cutoff=max_length - 1)]
-        for path in candidates:
-            if _blocked(world, policy, path):
-                out.append(tuple(path))
-    return out
-
-
-def _blocked(world: World, policy: CompiledPolicy, path: list[str]) -> bool:
-    session = SessionState.root(policy)
-    for call in path:
-        effect = decide(world, policy, session, call).effect
-        if effect is not Effect.ALLOW:
-            return effect is Effect.DENY
-        session = executed(policy, session, policy.plans[call])
-    return False
+    """SPEC §4 paths of at most `max_length` calls whose verdict is `blocked`, shortest first,
+    as `pathguard.graph` enumerates and judges them (the one implementation of §4)."""
+    scope = path_scope(action_graph(world), world.entries, world.targets)
+    found = enumerate_paths(scope, Walker(world, policy), max_length=max_length)
+    return [verdict.calls for verdict in found.listed if verdict.verdict == "blocked"]
 
 
 TargetOutcome = tuple[list[str] | None, dict[str, Any]]
