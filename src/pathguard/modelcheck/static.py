@@ -1,0 +1,96 @@
+"""A proof before any search: the values a run can ever produce, over-approximated.
+
+Start from the initial world and no known facts; keep adding what any call
+that can *possibly* run would add (its `produces`, its `sets`), until nothing
+changes. A call can possibly run when its needs are among the facts reachable
+so far, each variable its `when` constrains has a reachable value it accepts,
+and the policy does not refuse it in every session. The result is closed under
+every step of the transition system (an inductive invariant), so a hazard that
+asks for a value outside it is unreachable for sessions of any length.
+
+"Refused in every session" reads only clauses of `decide()` that hold whatever
+the session is (each check below names the clause): a rule without `when` at
+least as strict as the threshold; a layer-1 outcome that can only be strict
+(every matching rule strict and a strict default); a critical call (needs
+approval; denied outright once `max_critical` is 0); a budget limit of 0.
+With `--assume-approvals` only `deny` refuses. Everything conditional is left
+to the engines: this is sound, not complete.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pathguard.model.world import Endpoint, World
+from pathguard.policy.compile import CompiledPolicy, EndpointPlan
+from pathguard.semantics.effect import Effect
+
+
+def always_refused(policy: CompiledPolicy, plan: EndpointPlan, assume_approvals: bool) -> str | None:
+    """Why `decide()` refuses this call in every session, or None when it may allow it."""
+    strict = Effect.DENY if assume_approvals else Effect.APPROVAL
+    for rule in plan.rules:  # layer 1: an unconditional rule
+        if rule.test is None and rule.effect >= strict:
+            return rule.reason.text
+    if policy.default >= strict and all(rule.effect >= strict for rule in plan.rules):
+        return f"layer 1: no rule can allow `{plan.name}` and the default is {policy.default}"
+    if plan.critical and (not assume_approvals or policy.max_critical == 0):  # layer 2: critical
+        return f"critical: `{plan.name}` needs approval" if not assume_approvals else \
+            "critical: max_critical is 0"
+    if policy.max_actions == 0:  # layer 2: budget limits of 0 (window counts are never negative)
+        return "budget: max_actions is 0"
+    if not plan.is_read and 0 in (policy.max_writes, policy.read_only_actions, policy.read_only_writes):
+        return "budget: no write is ever allowed"
+    return None
+
+
+@dataclass(frozen=True)
+class Reachable:
+    """Facts and values some run might produce (a superset of the truth), and why calls never run."""
+
+    facts: frozenset[str]
+    values: dict[str, frozenset[str]]
+    refused: dict[str, str]
+    runnable: frozenset[str]
+
+    def impossible(self, condition: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
+        """A `variable=value` of `condition` no run can produce, if there is one."""
+        return next(((v, x) for v, x in condition if x not in self.values[v]), None)
+
+
+def reachable(world: World, policy: CompiledPolicy, assume_approvals: bool = False) -> Reachable:
+    refused = {e.name: why for e in world.endpoints
+               if (why := always_refused(policy, policy.plans[e.name], assume_approvals)) is not None}
+    facts: set[str] = set()
+    values = {var: {value} for var, value in world.initial.items()}
+    runnable: set[str] = set()
+    pending: list[Endpoint] = [e for e in world.endpoints if e.name not in refused]
+    changed = True
+    while changed:
+        changed = False
+        for e in pending:
+            if e.name in runnable or not e.needs <= facts:
+                continue
+            if any(not (accepted & values[var]) for var, accepted in e.when):
+                continue
+            runnable.add(e.name)
+            changed = True
+            facts |= e.produces
+            for var, value in e.sets:
+                values[var].add(value)
+    return Reachable(frozenset(facts), {v: frozenset(x) for v, x in values.items()}, refused,
+                     frozenset(runnable))
+
+
+def static_proof(world: World, reach: Reachable, hazard: str) -> str | None:
+    """The proof text when the hazard is outside what any run can produce, else None."""
+    missing = reach.impossible(world.hazards[hazard])
+    if missing is None:
+        return None
+    var, value = missing
+    setters = [e.name for e in world.endpoints if (var, value) in e.sets]
+    if not setters:
+        return f"static: no call sets {var}={value}"
+    why = "; ".join(f"`{s}`: {reach.refused[s]}" if s in reach.refused else f"`{s}` can never run"
+                    for s in setters)
+    return f"static: {var}={value} is never set ({why})"
