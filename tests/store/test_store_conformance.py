@@ -100,6 +100,25 @@ def test_budget_scopes_never_overspend(store: Store) -> None:
         store.scope_used("nobody")
 
 
+@pytest.mark.parametrize("durable", [False, True])
+def test_reserve_append_takes_a_unit_and_keeps_the_matching_row(store: Store, durable: bool) -> None:
+    store.ensure_scope("team", 2)
+    store.open_session(SessionRow("s1", "ops", "i", 1.0))
+    allowed = ActionRow("s1", 0, 2.5, "get_volume", {"volume_id": "v"}, "allow", ("default: allow",), 7.25,
+                        approval_id=4)
+    denied = allowed._replace(effect="deny", reasons=("scope: used up",), deviation=3.5)
+    taken = [store.reserve_append("team", allowed._replace(seq=i), denied._replace(seq=i), durable=durable)
+             for i in range(1, 5)]
+    assert taken == [True, True, False, False]
+    assert store.scope_used("team") == (2, 2)
+    rows = store.session("s1").actions  # type: ignore[union-attr]
+    assert rows == (allowed._replace(seq=1), allowed._replace(seq=2), denied._replace(seq=3),
+                    denied._replace(seq=4))
+    with pytest.raises(StoreError, match="unknown budget scope"):
+        store.reserve_append("nobody", allowed._replace(seq=9), denied._replace(seq=9), durable=durable)
+    assert len(store.session("s1").actions) == 4  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_corrupt_rows_raise_store_error(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     url = f"sqlite:///{tmp_path / 't.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")

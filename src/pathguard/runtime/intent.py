@@ -142,6 +142,10 @@ class IntentTrack:
         self.total = self.sims[index] + self.decay * self.total
         self.weight = 1.0 + self.decay * self.weight
 
+    def deviation_after(self, index: int) -> float:
+        """The deviation `executed(index)` would give (the same arithmetic), without running it."""
+        return 100.0 * (1.0 - (self.sims[index] + self.decay * self.total) / (1.0 + self.decay * self.weight))
+
     @property
     def similarity(self) -> float:
         """Decay-weighted mean cosine; 1.0 before any call (nothing strayed yet)."""

@@ -67,8 +67,10 @@ class GuardedSession:
         self._span = self.policy.window_seconds
         self._threshold = self.policy.intent_threshold if track is not None else None
         self._simple = parent is None
+        # not durable on its own: the session's first durable write (a non-read row, the close) is
         self._store.open_session(SessionRow(self.session_id, agent, intent, self._clock(),
-                                            parent.session_id if parent else None, policy=self.policy.name))
+                                            parent.session_id if parent else None, policy=self.policy.name),
+                                 durable=False)
 
     # -- context manager ------------------------------------------------------------------
     def __enter__(self) -> GuardedSession:
@@ -124,21 +126,44 @@ class GuardedSession:
         if effect is not ALLOW:
             effect, reasons, approval_id = self._approval(endpoint, params, effect, reasons, now)
         plan = self._plans.get(endpoint)
-        if effect is ALLOW:
-            if self.scope is not None and not self._store.reserve(self.scope, durable=False):
-                effect, reasons = DENY, (Reason("scope", "scope", f"scope: shared budget `{self.scope}` "
-                                                "is used up"),)
-            else:
-                self._run(plan, now)  # type: ignore[arg-type]  # ALLOW implies a known endpoint
-        if effect is not ALLOW:
-            self.blocked = True
-        self.seq += 1
         track = self.track
         deviation = None if track is None else track.deviation
+        if effect is ALLOW:
+            assert plan is not None  # ALLOW implies a known endpoint
+            if self.scope is not None:
+                return self._scoped(plan, endpoint, params, reasons=reasons, deviation=deviation,
+                                    approval_id=approval_id, now=now)
+            self._run(plan, now)
+            if track is not None:
+                deviation = track.deviation
+        else:
+            self.blocked = True
+        self.seq += 1
         row = ActionRow(self.session_id, self.seq, now, endpoint, params, NAMES[effect], reasons, deviation,
                         None, None, None, approval_id)
         self._store.append_action(row, durable=plan is None or not plan.is_read)
         return Checked(self.session_id, self.seq, endpoint, params, effect, reasons, deviation, approval_id)
+
+    def _scoped(self, plan: EndpointPlan, endpoint: str, params: dict[str, Any], *,
+                reasons: tuple[Reason, ...], deviation: float | None, approval_id: int | None,
+                now: float) -> Checked:
+        """An allowed call under a shared budget: the store takes the unit and keeps the row in
+        one atomic step (one round trip); the call runs only if the unit was taken."""
+        seq = self.seq + 1
+        after = None if self.track is None else self.track.deviation_after(plan.index)
+        allowed = ActionRow(self.session_id, seq, now, endpoint, params, "allow", reasons, after,
+                            None, None, None, approval_id)
+        denied_reasons = (Reason("scope", "scope", f"scope: shared budget `{self.scope}` is used up"),)
+        denied = allowed._replace(effect="deny", reasons=denied_reasons, deviation=deviation)
+        assert self.scope is not None
+        taken = self._store.reserve_append(self.scope, allowed, denied, durable=not plan.is_read)
+        self.seq = seq
+        if not taken:
+            self.blocked = True
+            return Checked(self.session_id, seq, endpoint, params, DENY, denied_reasons, deviation,
+                           approval_id)
+        self._run(plan, now)
+        return Checked(self.session_id, seq, endpoint, params, ALLOW, reasons, after, approval_id)
 
     def _run(self, plan: EndpointPlan, now: float) -> None:
         """The call runs: history, counters, window, intent; then the ancestors' budgets."""

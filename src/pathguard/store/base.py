@@ -110,7 +110,7 @@ class Store(Protocol):
 
     url: str
 
-    def open_session(self, row: SessionRow) -> None: ...
+    def open_session(self, row: SessionRow, *, durable: bool = True) -> None: ...
     def close_session(self, session_id: str, final_state: str, ended: float) -> None: ...
     def append_action(self, row: ActionRow, *, durable: bool) -> None:
         """Store a decision; with `durable` it is committed before this returns."""
@@ -133,6 +133,10 @@ class Store(Protocol):
         """Create a shared budget scope (keeps the existing one, and its use, if any)."""
     def reserve(self, scope: str, *, durable: bool = True) -> bool:
         """Atomically take one unit of `scope`; False when the scope is used up."""
+    def reserve_append(self, scope: str, allowed: ActionRow, denied: ActionRow, *, durable: bool) -> bool:
+        """`reserve(scope)` and store `allowed` if it succeeded, else `denied`, atomically and in
+        one round trip; True when the unit was taken. The two rows differ only in effect,
+        reasons and deviation."""
     def scope_used(self, scope: str) -> tuple[int, int]:
         """(used, limit) of a scope."""
 

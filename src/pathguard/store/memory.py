@@ -23,7 +23,7 @@ class MemoryStore:
         self._scopes: dict[str, list[int]] = {}
         self._lock = threading.Lock()
 
-    def open_session(self, row: SessionRow) -> None:
+    def open_session(self, row: SessionRow, *, durable: bool = True) -> None:
         self._sessions[row.session_id] = row
         self._actions[row.session_id] = {}
         self._alerts[row.session_id] = []
@@ -97,6 +97,11 @@ class MemoryStore:
                 return False
             entry[0] += 1
             return True
+
+    def reserve_append(self, scope: str, allowed: ActionRow, denied: ActionRow, *, durable: bool) -> bool:
+        taken = self.reserve(scope)
+        self.append_action(allowed if taken else denied, durable=durable)
+        return taken
 
     def scope_used(self, scope: str) -> tuple[int, int]:
         entry = self._scopes.get(scope)

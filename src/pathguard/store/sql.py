@@ -71,6 +71,17 @@ def schema(real: str, serial: str) -> list[str]:
     return [s.strip() for s in body.split(";") if s.strip()]
 
 
+def reasons_json(reasons: tuple[Any, ...]) -> str:
+    return DUMP([str(r) for r in reasons])
+
+
+def action_args(row: ActionRow) -> tuple[Any, ...]:
+    """The `append_action` parameters of a row (parameters and reasons as JSON)."""
+    return (row.session_id, row.seq, row.ts, row.endpoint, DUMP(row.params), row.effect,
+            reasons_json(row.reasons), row.deviation, row.result, row.latency_ms, row.token_cost,
+            row.approval_id)
+
+
 def _json(text: str) -> Any:
     try:
         return json.loads(text)
@@ -97,7 +108,8 @@ def _approval(r: Sequence[Any]) -> ApprovalRow:
 
 
 class SQLStore:
-    """The statements; a subclass supplies `_run(sql, args, fetch)` for its driver."""
+    """The statements; a subclass supplies `_run(key, args, fetch, durable)` for its driver and
+    `reserve_append`, the one step that needs a transaction or a compound statement."""
 
     url: str
 
@@ -105,32 +117,29 @@ class SQLStore:
         self._q = queries
         self._lock = threading.Lock()
 
-    def _run(self, sql: str, args: Sequence[Any], fetch: str = "", durable: bool = True) -> Any:
-        """Execute one statement; `fetch` is `one`, `all` or `count` (rows changed). Without
+    def _run(self, key: str, args: Sequence[Any], fetch: str = "", durable: bool = True) -> Any:
+        """Execute statement `key`; `fetch` is `one`, `all` or `count` (rows changed). Without
         `durable` the driver may acknowledge the commit before it reaches the disk."""
         raise NotImplementedError  # each driver's subclass runs it
 
     def _call(self, key: str, args: Sequence[Any], fetch: str = "", durable: bool = True) -> Any:
         with self._lock:
             try:
-                return self._run(self._q[key], args, fetch, durable)
+                return self._run(key, args, fetch, durable)
             except StoreError:
                 raise
             except Exception as exc:  # driver errors of either database become one kind
                 raise StoreError(f"trace store `{self.url}` failed: {type(exc).__name__}: {exc}") from exc
 
-    def open_session(self, row: SessionRow) -> None:
+    def open_session(self, row: SessionRow, *, durable: bool = True) -> None:
         self._call("open_session", (row.session_id, row.agent, row.intent, row.parent, row.policy,
-                                    row.started, row.ended, row.final_state))
+                                    row.started, row.ended, row.final_state), durable=durable)
 
     def close_session(self, session_id: str, final_state: str, ended: float) -> None:
         self._call("close_session", (final_state, ended, session_id))
 
     def append_action(self, row: ActionRow, *, durable: bool) -> None:
-        self._call("append_action", (row.session_id, row.seq, row.ts, row.endpoint,
-                                     DUMP(row.params), row.effect,
-                                     DUMP([str(r) for r in row.reasons]), row.deviation, row.result,
-                                     row.latency_ms, row.token_cost, row.approval_id), durable=durable)
+        self._call("append_action", action_args(row), durable=durable)
 
     def update_action(self, session_id: str, seq: int, result: str | None,
                       latency_ms: float | None, token_cost: int | None) -> None:

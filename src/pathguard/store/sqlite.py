@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pathguard.store.base import StoreError
-from pathguard.store.sql import Q, SQLStore, schema
+from pathguard.store.base import ActionRow, StoreError
+from pathguard.store.sql import Q, SQLStore, action_args, schema
 
 SYNC = ("NORMAL", "FULL")
 CHECKPOINT_SECONDS = 1.0
@@ -64,13 +64,35 @@ class SQLiteStore(SQLStore):
         finally:
             db.close()
 
-    def _run(self, sql: str, args: Sequence[Any], fetch: str = "", durable: bool = True) -> Any:
-        cursor = self._db.execute(sql, args)
+    def _run(self, key: str, args: Sequence[Any], fetch: str = "", durable: bool = True) -> Any:
+        cursor = self._db.execute(self._q[key], args)
         if fetch == "one":
             return cursor.fetchone()
         if fetch == "all":
             return cursor.fetchall()
         return cursor.rowcount
+
+    def reserve_append(self, scope: str, allowed: ActionRow, denied: ActionRow, *, durable: bool) -> bool:
+        """One transaction (one WAL commit): take a unit of `scope`, then store `allowed`, or
+        `denied` when the scope is used up."""
+        db = self._db
+        with self._lock:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    taken = db.execute(Q["reserve"], (scope,)).rowcount == 1
+                    if not taken and db.execute(Q["scope_used"], (scope,)).fetchone() is None:
+                        raise StoreError(f"unknown budget scope `{scope}`")
+                    db.execute(Q["append_action"], action_args(allowed if taken else denied))
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+                return taken
+            except StoreError:
+                raise
+            except Exception as exc:
+                raise StoreError(f"trace store `{self.url}` failed: {type(exc).__name__}: {exc}") from exc
 
     def close(self) -> None:
         self._stop.set()
