@@ -78,7 +78,7 @@ def test_exit_zero_when_nothing_is_open(capsys, write):
     assert doc["paths"]["open"] == 0 and doc["paths"]["blocked"] == doc["paths"]["total"] > 0
     step = doc["path_list"][0]["step"]
     assert doc["path_list"][0]["calls"][step] == "delete_volume"
-    assert doc["path_list"][0]["reasons"] == ["rule 1: deny by rule 1"]
+    assert doc["path_list"][0]["reasons"] == ["rule 1: deny"]
 
 
 def test_text_and_markdown_reports(capsys, write):

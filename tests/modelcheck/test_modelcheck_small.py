@@ -135,5 +135,8 @@ def test_known_limit_counters_compared_with_counters_are_not_saturated() -> None
     h = run(safe_world, p, "explicit", max_states=2000).hazards["data_loss"]
     assert h.verdict == "unknown"
     assert "state limit 2000" in (h.proof or "")
-    h = run(safe_world, p, "auto", max_states=2000).hazards["data_loss"]
+    h = run(safe_world, p, "smt").hazards["data_loss"]
     assert (h.verdict, h.engine) == ("safe", "smt (spacer)")
+    h = run(safe_world, p, "auto", max_states=2000).hazards["data_loss"]  # take_backup never runs
+    assert (h.verdict, h.engine) == ("safe", "static")
+    assert h.proof == "static: backup=taken is never set (`take_backup`: rule 2: deny)"

@@ -2,8 +2,9 @@
 
 `explicit`: BFS; an exhausted state space proves `safe`. `smt`: bounded model
 checking up to the bound, then an unbounded proof attempt (Spacer). `auto`:
-explicit search while the state space stays under `AUTO_STATES` states, then
-SMT for the hazards still open. `--subagents` is modelled by the explicit
+first the static proof (`static.py`: values no run can produce), then explicit
+search while the state space stays under `AUTO_STATES` states, then SMT for the
+hazards still open. `--subagents` is modelled by the explicit
 engine only (the z3 encoding has one session). Every counterexample, whichever engine found
 it, is replayed through `decide()` before it is reported.
 """
@@ -19,6 +20,7 @@ from pathguard.modelcheck.bypass import bypasses, explicit_targets
 from pathguard.modelcheck.explicit import Exploration, explore
 from pathguard.modelcheck.replay import replay
 from pathguard.modelcheck.results import CheckResult, HazardResult, call_count
+from pathguard.modelcheck.static import Reachable, reachable, static_proof
 from pathguard.modelcheck.system import Options, TransitionSystem
 from pathguard.policy.compile import CompiledPolicy
 
@@ -44,12 +46,18 @@ def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", boun
     targets = tuple(dict.fromkeys(p[-1] for p in blocked))
     limit = max_states or (EXPLICIT_STATES if engine == "explicit" else AUTO_STATES)
     hazards: dict[str, HazardResult] = {}
+    never: dict[str, str] = {}
+    if engine == "auto":  # the static proof first; a named engine is run on its own
+        reach = reachable(world, policy, options.assume_approvals)
+        hazards = _static_verdicts(world, reach)
+        never = {t: _never_runs(reach, t) for t in targets if t not in reach.runnable}
+    searched = tuple(n for n in world.hazards if n not in hazards)
     used: str = engine
-    found = explore(system, hazards=() if engine == "smt" else None, targets=targets, bound=bound,
-                    max_states=limit)
+    found = explore(system, hazards=() if engine == "smt" else searched,
+                    targets=tuple(t for t in targets if t not in never), bound=bound, max_states=limit)
     if engine != "smt":
         used = "explicit"
-        for name in world.hazards:
+        for name in searched:
             hazards[name] = _explicit_verdict(world, policy, options, name, found)
     open_hazards = [n for n in world.hazards if n not in hazards or hazards[n].verdict == "unknown"]
     if engine != "explicit" and open_hazards:
@@ -59,7 +67,8 @@ def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", boun
         for name, result in smt_check(world, policy, open_hazards, bound=smt_bound, options=options).items():
             hazards[name] = result
         used = "smt" if engine == "smt" else "auto (explicit, then smt)"
-    reached = explicit_targets(found, list(targets))
+    reached = explicit_targets(found, [t for t in targets if t not in never])
+    reached.update({t: (None, {"verdict": "unreachable", "proof": proof}) for t, proof in never.items()})
     open_targets = [t for t, (calls, info) in reached.items()
                     if calls is None and info["verdict"] == "unknown"]
     if engine != "explicit" and open_targets:
@@ -75,6 +84,18 @@ def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", boun
         reductions=system.reductions.applied, hazards={n: hazards[n] for n in world.hazards},
         bypasses=found_bypasses, blocked_unreached=unreached, states=found.states,
         seconds=round(time.perf_counter() - started, 3))
+
+
+def _static_verdicts(world: World, reach: Reachable) -> dict[str, HazardResult]:
+    """Hazards proved unreachable before any search (see `pathguard.modelcheck.static`)."""
+    proofs = {name: static_proof(world, reach, name) for name in world.hazards}
+    return {name: HazardResult(name, "safe", "static", proof=proof, condition=dict(world.hazards[name]))
+            for name, proof in proofs.items() if proof is not None}
+
+
+def _never_runs(reach: Reachable, target: str) -> str:
+    why = reach.refused.get(target, "its needs or preconditions are never met")
+    return f"static: `{target}` never runs ({why})"
 
 
 def _explicit_verdict(world: World, policy: CompiledPolicy, options: Options, name: str,

@@ -116,7 +116,7 @@ def compile_policy(spec: PolicySpec, world: World, conditions: dict[int, Expr],
             observed |= names_in(condition)
             constants |= constants_in(condition)
         test = compile_test(condition, names) if condition is not None else None
-        text = rule.reason or f"{rule.decision} by rule {i + 1}"
+        text = rule.reason or rule.decision
         compiled = CompiledRule(i + 1, Effect.parse(rule.decision), condition, test,
                                 Reason("rule", f"rule {i + 1}", f"rule {i + 1}: {text}"))
         endpoints, kinds, resources = (_as_set(rule.match.endpoint), _as_set(rule.match.kind),
