@@ -5,13 +5,14 @@ where `world` is the world values in mixed radix (W bits; a call's `when` is a
 digit test and its `sets` an addition), `session` the id of the interned
 (reduced) sessions and `facts` a bit set. A successor splits into a world part
 and a session part, cached apart: per world, the calls whose `when` holds as
-`(call, needed facts, produced facts, next world, flag)` (a call touching one
-variable is a table lookup on that digit); per (sessions, call), what
-`decide()` and `executed()` make of it, computed once through
+`(call, needed facts, produced facts, world delta, flag)` (the calls touching
+one variable come from a table per digit of it, built once); per (sessions,
+call), what `decide()` and `executed()` make of it, computed once through
 `TransitionSystem`. Expanding a state is then, per call, a bit test, a list
-index and an OR. The flag marks steps worth a look: into a hazard world or a
-wanted target. A call that sets no hazard variable cannot enter a hazard not
-already seen at its source, so only the calls that set one are checked.
+index, an addition and an OR. The flag marks steps worth a look: a wanted
+target, or a call that sets a hazard variable to a value the hazard accepts
+(only such a call can enter a hazard not already seen at its source; the
+world it enters is then checked).
 Parents are stored as `parent * K + step` so shortest traces can be rebuilt.
 `wait` and `spawn` steps are free (they are not calls): they are taken when a
 state is found, at its own depth.
@@ -31,7 +32,7 @@ from pathguard.modelcheck.system import SPAWN, WAIT, TransitionSystem, label
 from pathguard.semantics.session import SessionState
 
 Sessions = tuple[SessionState, ...]
-WorldStep = tuple[int, int, int, int, bool]
+WorldStep = tuple[int, int, int, int, bool]  # call, needs, produces, delta, flag
 Digits = tuple[tuple[int, int, int], ...]  # (radix, size, digit or accepted-digit mask) per variable
 
 _CHUNK = 1 << 15
@@ -96,13 +97,13 @@ class _Packer:
             sets = dict(e.sets)
             self.checks_hazards.append(any(all(sets.get(v, x) == x for v, x in conj.items())
                                            and any(v in sets for v in conj) for conj in hazard_conjs))
-        self.always: list[tuple[int, int]] = []
-        tables: dict[str, list[list[tuple[int, int]]]] = {}
+        self.always: list[WorldStep] = []
+        tables: dict[str, list[list[WorldStep]]] = {}
         self.general: list[tuple[int, Digits, Digits]] = []
         for e in world.endpoints:
             touched = {v for v, _ in e.when} | {v for v, _ in e.sets}
             if not touched:
-                self.always.append((e.index, 0))
+                self.always.append(self._step(e.index, 0))
             elif len(touched) == 1:
                 (var,) = touched
                 radix, size, index = place[var]
@@ -110,7 +111,7 @@ class _Packer:
                 table = tables.setdefault(var, [[] for _ in range(size)])
                 for d in sorted(allowed):
                     delta = sum((index[x] - d) * radix for _, x in e.sets)
-                    table[d].append((e.index, delta))
+                    table[d].append(self._step(e.index, delta))
             else:
                 self.general.append((
                     e.index,
@@ -119,11 +120,15 @@ class _Packer:
                     tuple((place[v][0], place[v][1], place[v][2][x]) for v, x in e.sets)))
         self.by_digit = [(place[v][0], place[v][1], table) for v, table in tables.items()]
         # Candidates come out in file order when every group's calls follow the previous group's.
-        groups = [[c for c, _ in self.always],
-                  *([c for row in t for c, _ in row] for _, _, t in self.by_digit),
+        groups = [[step[0] for step in self.always],
+                  *([step[0] for row in t for step in row] for _, _, t in self.by_digit),
                   [c for c, _, _ in self.general]]
         spans = [(min(g), max(g)) for g in groups if g]
         self.in_order = all(a[1] < b[0] for a, b in pairwise(spans))
+
+    def _step(self, code: int, delta: int) -> WorldStep:
+        return (code, self.needs[code], self.produces[code], delta,
+                self.checks_hazards[code] or code in self.target_codes)
 
     def world(self, values: tuple[str, ...]) -> int:
         """The mixed-radix number of these world values."""
@@ -140,8 +145,7 @@ class _Packer:
         return mask
 
     def steps_of(self, w: int) -> tuple[WorldStep, ...]:
-        """(call, needed facts, produced facts, next world, flag) for the calls whose `when`
-        holds in `w`, in file order; cached per world."""
+        """The steps of the calls whose `when` holds in `w`, in file order; cached per world."""
         candidates = list(self.always)
         for radix, size, table in self.by_digit:
             candidates += table[(w // radix) % size]
@@ -153,14 +157,10 @@ class _Packer:
                 delta = 0
                 for radix, size, d in sets:
                     delta += (d - (w // radix) % size) * radix
-                candidates.append((code, delta))
+                candidates.append(self._step(code, delta))
         if not self.in_order:
             candidates.sort()
-        needs, produces = self.needs, self.produces
-        hazardous, targets = self.checks_hazards, self.target_codes
-        out = tuple((code, needs[code], produces[code], w + delta,
-                     (hazardous[code] and self.hazard_mask(w + delta) != 0) or code in targets)
-                    for code, delta in candidates)
+        out = tuple(candidates)
         if len(self.world_steps) >= _WORLD_CACHE:
             self.world_steps.clear()
         self.world_steps[w] = out
@@ -272,7 +272,7 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
                 high = cur >> fshift << fshift
                 f = cur >> fshift
                 for offset in range(0, calls * len(sessions[sid]), calls):
-                    for code, need, prod, nw, flag in steps:
+                    for code, need, prod, delta, flag in steps:
                         if f & need == need:
                             step = offset + code
                             ns = table[step]
@@ -280,7 +280,7 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
                                 ns = move(sid, step)
                             if ns < 0:
                                 continue
-                            nxt = high | prod | ns | nw
+                            nxt = high | prod | ns | w + delta
                             if flag and code in pending_targets:
                                 pending_targets.discard(code)
                                 found_target[code] = (cur, step)
