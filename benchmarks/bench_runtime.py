@@ -100,7 +100,11 @@ def throughput(url: str) -> str:
                               stdout=subprocess.PIPE, text=True, env=env) for i in range(AGENTS)]
     for p in procs:
         assert p.stdout is not None and p.stdout.readline().strip() == "ready"
-    spans = [tuple(map(float, p.communicate("go\n", timeout=600)[0].split())) for p in procs]
+    for p in procs:  # every agent gets `go` before any is waited for (communicate() waits for the end)
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    spans = [tuple(map(float, p.communicate(timeout=600)[0].split())) for p in procs]
     wall = max(end for _, end in spans) - min(start for start, _ in spans)
     total = AGENTS * AGENT_CHECKS
     return f"{total / wall:8.0f} checks/s ({total} checks by {AGENTS} processes in {wall:.2f} s wall)"

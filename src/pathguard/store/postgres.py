@@ -36,9 +36,11 @@ RESERVE_APPEND = (
     "CASE WHEN EXISTS (SELECT 1 FROM r) THEN ?::text ELSE ?::text END, "
     "CASE WHEN EXISTS (SELECT 1 FROM r) THEN ?::double precision ELSE ?::double precision END, "
     "?::integer WHERE EXISTS (SELECT 1 FROM budgets WHERE scope = ?) RETURNING effect = ?")
-# Written through libpq's prepared statements; the rest (typed SELECTs) through cursors.
+# Run through libpq's prepared statements (the approval decoder converts their texts); the rest
+# (audit SELECTs with typed rows) through cursors.
 DIRECT = frozenset({"open_session", "close_session", "append_action", "update_action", "add_alert",
-                    "open_approval", "transition", "reserve", "reserve_append"})
+                    "open_approval", "transition", "reserve", "reserve_append", "approval",
+                    "latest_approval"})
 
 
 def numbered(sql: str) -> str:
