@@ -33,10 +33,11 @@ from pathguard.semantics.session import SessionState
 
 Sessions = tuple[SessionState, ...]
 WorldStep = tuple[int, int, int, int, bool]  # call, needs, produces, delta, flag
+Row = tuple[int, int, int, bool]  # needs, produces | next sessions | next world, who * calls + call, flag
 Digits = tuple[tuple[int, int, int], ...]  # (radix, size, digit or accepted-digit mask) per variable
 
 _CHUNK = 1 << 15
-_WORLD_CACHE = 1 << 16  # worlds whose steps are kept; past this the cache is dropped (memory stays bounded)
+_CACHE = 1 << 16  # worlds, rows and seen pairs kept; past this a cache is dropped (memory stays bounded)
 _SID_BITS = 32
 
 
@@ -84,6 +85,7 @@ class _Packer:
         self.sessions: list[Sessions] = []
         self.session_id: dict[Sessions, int] = {}
         self.moves: list[list[int | None]] = []  # per session id, per who * calls + call
+        self.rows: dict[int, tuple[Row, ...]] = {}
         self.waits: dict[int, int] = {}
         self.spawns: dict[int, int] = {}
 
@@ -161,7 +163,7 @@ class _Packer:
         if not self.in_order:
             candidates.sort()
         out = tuple(candidates)
-        if len(self.world_steps) >= _WORLD_CACHE:
+        if len(self.world_steps) >= _CACHE:
             self.world_steps.clear()
         self.world_steps[w] = out
         return out
@@ -181,6 +183,24 @@ class _Packer:
         _, after = self.system.session_step(self.sessions[sid], who, self.names[code])
         result = self.moves[sid][step] = -1 if after is None else self.session(after) << self.wbits
         return result
+
+    def row(self, key: int) -> tuple[Row, ...] | None:
+        """The allowed steps of a (world, sessions) pair; cached. None while some step's
+        `decide()` has not been asked yet (a row never asks more than the search needs)."""
+        w, sid = key & self.world_mask, key >> self.wbits
+        steps = self.world_steps.get(w) or self.steps_of(w)
+        table, out = self.moves[sid], []
+        for offset in range(0, self.calls * len(self.sessions[sid]), self.calls):
+            for code, need, prod, delta, flag in steps:
+                ns = table[offset + code]
+                if ns is None:
+                    return None
+                if ns >= 0:
+                    out.append((need, prod | ns | w + delta, offset + code, flag))
+        if len(self.rows) >= _CACHE:
+            self.rows.clear()
+        row = self.rows[key] = tuple(out)
+        return row
 
     def pack(self, facts: int, sid: int, w: int) -> int:
         return (facts << _SID_BITS | sid) << self.wbits | w
@@ -253,7 +273,11 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
     discovered(start, frontier)
     depth, stopped = 0, None
     world_steps, steps_of, moves, move = packer.world_steps, packer.steps_of, packer.moves, packer.move
-    sessions = packer.sessions
+    sessions, rows = packer.sessions, packer.rows
+    # A (world, sessions) pair expanded a second time (with other facts) gets a row of its
+    # allowed steps; without facts no pair comes back, so none is kept.
+    reuse = bool(system.world.facts)
+    seen: set[int] = set()
     while frontier and (pending or pending_targets):
         if bound is not None and depth >= bound:
             stopped = f"depth bound {bound}"
@@ -265,6 +289,29 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
                 stopped = f"state limit {max_states}"
                 break
             for cur in frontier[begin:begin + _CHUNK]:
+                if reuse:
+                    key = cur & low
+                    row = rows.get(key)
+                    if row is None and key in seen:
+                        row = packer.row(key)
+                    if row is not None:
+                        high = cur >> fshift << fshift
+                        f = cur >> fshift
+                        for need, pw, step, flag in row:
+                            if f & need == need:
+                                nxt = high | pw
+                                if flag and step % calls in pending_targets:
+                                    pending_targets.discard(step % calls)
+                                    found_target[step % calls] = (cur, step)
+                                if nxt not in parent:
+                                    parent[nxt] = cur * K + step
+                                    append(nxt)
+                                    if flag or free_steps:
+                                        discovered(nxt, nxt_frontier)
+                        continue
+                    if len(seen) >= _CACHE:
+                        seen.clear()
+                    seen.add(key)
                 w = cur & world_mask
                 steps = world_steps.get(w) or steps_of(w)
                 sid = cur >> packer.wbits & sid_mask
