@@ -7,7 +7,10 @@ with its vectors cached), for the memory, SQLite (WAL; synchronous=normal, the
 default, and synchronous=full) and
 PostgreSQL (local server, fsync on) stores. The workload is a mix of reads,
 writes, deletes (approval), forbidden pairs and closed sessions, as an ops
-agent produces them; a new session opens every 24 checks (not timed).
+agent produces them; a new session opens every 24 checks (not timed). Each
+line also gives the thread-CPU p50/p99 of a check (time.thread_time_ns: the
+check's own cost, without the time spent waiting for a core or the disk; the
+machine is shared) and the 1-minute load average just before the run.
 Throughput: checks per second across 20 agent processes sharing one PostgreSQL
 store and one team budget scope, from a common start to the last finish.
 Targets (issue 4): memory p50 <= 10 us and p99 <= 40 us; SQLite p99 <= 1 ms;
@@ -57,10 +60,11 @@ def load_guard(store: str, real_model: bool = True, **options: object):  # type:
                       embedder=embedder, **options)
 
 
-def latencies(guard, checks: int) -> list[int]:  # type: ignore[no-untyped-def]
-    """Nanoseconds per check over `checks` checks of the workload."""
+def latencies(guard, checks: int, cpu: list[int] | None = None) -> list[int]:  # type: ignore[no-untyped-def]
+    """Wall nanoseconds per check over `checks` checks of the workload; with `cpu`, the thread's
+    CPU nanoseconds per check are appended to it (the CPU clock brackets the wall clock)."""
     out = []
-    clock = time.perf_counter_ns
+    clock, thread = time.perf_counter_ns, time.thread_time_ns
     session = None
     for i in range(checks):
         if i % SESSION_LENGTH == 0:
@@ -68,19 +72,38 @@ def latencies(guard, checks: int) -> list[int]:  # type: ignore[no-untyped-def]
                 session.close()
             session = guard.session(agent="ops-agent", intent="clean up orphaned volumes")
         name, params = WORKLOAD[i % len(WORKLOAD)]
-        start = clock()
-        session.check(name, params)
-        out.append(clock() - start)
+        if cpu is None:
+            start = clock()
+            session.check(name, params)
+            out.append(clock() - start)
+        else:
+            used = thread()
+            start = clock()
+            session.check(name, params)
+            out.append(clock() - start)
+            cpu.append(thread() - used)
     return out
+
+
+def at(ns: list[int], q: float) -> float:
+    """The q-quantile of sorted nanoseconds, in microseconds."""
+    return ns[min(len(ns) - 1, int(q * len(ns)))] / 1000
 
 
 def percentiles(ns: list[int]) -> str:
     ns = sorted(ns)
+    return (f"p50 {at(ns, 0.50):8.1f} us   p95 {at(ns, 0.95):8.1f} us   p99 {at(ns, 0.99):8.1f} us   "
+            f"(n={len(ns)})")
 
-    def at(q: float) -> float:
-        return ns[min(len(ns) - 1, int(q * len(ns)))] / 1000
 
-    return f"p50 {at(0.50):8.1f} us   p95 {at(0.95):8.1f} us   p99 {at(0.99):8.1f} us   (n={len(ns)})"
+def measured(guard, checks: int) -> str:  # type: ignore[no-untyped-def]
+    """Wall percentiles, the thread-CPU p50/p99 (what the check itself costs, without the time
+    the process waited for a core or the disk) and the 1-minute load average before the run."""
+    load = os.getloadavg()[0]
+    cpu: list[int] = []
+    wall = percentiles(latencies(guard, checks, cpu))
+    cpu.sort()
+    return f"{wall}   cpu p50 {at(cpu, 0.50):.1f} us p99 {at(cpu, 0.99):.1f} us   load {load:.2f}"
 
 
 def agent(url: str, index: int) -> None:
@@ -118,15 +141,15 @@ def main() -> None:
     print(f"model: {guard.world.system}, policy: {guard.policy.name}, intent embedder: "
           f"{type(guard.intent.embedder).__name__ if guard.intent else 'off'}")
     latencies(guard, 5_000)  # warm up
-    print(f"memory     {percentiles(latencies(guard, 100_000))}")
+    print(f"memory     {measured(guard, 100_000)}")
     with tempfile.TemporaryDirectory() as tmp:
         guard = load_guard(f"sqlite:///{tmp}/trace.db")
         latencies(guard, 500)
-        print(f"sqlite     {percentiles(latencies(guard, 10_000))}")
+        print(f"sqlite     {measured(guard, 10_000)}")
         guard.close()
         guard = load_guard(f"sqlite:///{tmp}/full.db?synchronous=full")
         latencies(guard, 100)
-        print(f"sqlite+fsync {percentiles(latencies(guard, 2_000))} (fsync per commit)")
+        print(f"sqlite+fsync {measured(guard, 2_000)} (fsync per commit)")
         guard.close()
     try:
         server = PostgresServer(fsync=True)
@@ -136,9 +159,10 @@ def main() -> None:
     with server as url:
         guard = load_guard(url)
         latencies(guard, 500)
-        print(f"postgresql {percentiles(latencies(guard, 5_000))}")
+        print(f"postgresql {measured(guard, 5_000)}")
         guard.close()
-        print(f"postgresql 20 agents: {throughput(url)}")
+        load = os.getloadavg()[0]
+        print(f"postgresql 20 agents: {throughput(url)}   load {load:.2f}")
 
 
 if __name__ == "__main__":

@@ -51,12 +51,14 @@ class Outcome:
         self.run, self.wait, self.text, self.approval_id = run, wait, text, approval_id
 
 
-def resolve(store: Store, row: ApprovalRow, now: float) -> Outcome:
+def resolve(store: Store, row: ApprovalRow, now: float, *, asked: bool = True) -> Outcome:
     """Use a matching grant, report a pending/denied/expired request, or open a new one.
 
     `row` describes the request to open if none applies (its id is ignored). Its writes are
-    not durable on their own: the check's action row, written durably next, makes them so."""
-    latest = store.latest_approval(row.call_hash)
+    not durable on their own: the check's action row, written durably next, makes them so.
+    `asked=False` says no request for this hash was ever opened, so the lookup is skipped: the
+    hash contains the session id, and only the session's own checks open its requests."""
+    latest = store.latest_approval(row.call_hash) if asked else None
     if latest is not None:
         if latest.status == "granted" and row.kind in COVERS[latest.kind]:
             if store.transition(latest.id, "granted", "used", durable=False):

@@ -53,10 +53,12 @@ class GuardedSession:
         if parent is not None:  # layer 3 inherited in full: the child's history starts from the parent's
             self.state = replace(self.state, recent=parent.state.recent[-self.policy.memory:]
                                  if self.policy.memory else ())
-        self.window: deque[tuple[float, bool, bool]] = deque()
+        self.window: deque[float] = deque()  # when each executed call in the window ran ...
+        self.window_plans: deque[EndpointPlan] = deque()  # ... and what it was (no tuple per call)
         self.track = track
         self.reserved = 0          # actions promised to open children, not yet used by them
         self.children: list[GuardedSession] = []
+        self.asked: set[str] = set()  # call hashes this session has opened approval requests for
         self.seq = 0
         self.blocked = False
         self.final_state: str | None = None
@@ -116,7 +118,7 @@ class GuardedSession:
     def _check(self, endpoint: str, params: dict[str, Any]) -> Checked:
         now = self._clock()
         window = self.window
-        if window and window[0][0] <= now - self._span:
+        if window and window[0] <= now - self._span:
             self._slide(now)
         if self.guard.fault is not None:
             raise self.guard.fault
@@ -185,19 +187,21 @@ class GuardedSession:
     def _absorb(self, plan: EndpointPlan, now: float) -> None:
         was_closed = self.state.closed
         self.state = executed(self.policy, self.state, plan)
-        self.window.append((now, plan.is_write, plan.critical))
+        self.window.append(now)
+        self.window_plans.append(plan)
         if self.state.closed and not was_closed:
             self._alert(now, "review", f"closed: {self.state.window_actions} of {self.policy.max_actions} "
                         "actions used in the window; session closed for good and flagged for review")
 
     def _slide(self, now: float) -> None:
         """Drop calls older than the window and recount the window from the timestamps left."""
-        window, edge = self.window, now - self._span
-        while window and window[0][0] <= edge:
+        window, plans, edge = self.window, self.window_plans, now - self._span
+        while window and window[0] <= edge:
             window.popleft()
+            plans.popleft()
         self.state = replace(self.state, window_actions=len(window),
-                             window_writes=sum(1 for _, w, _ in window if w),
-                             window_critical=sum(1 for _, _, c in window if c))
+                             window_writes=sum(1 for p in plans if p.is_write),
+                             window_critical=sum(1 for p in plans if p.critical))
 
     def _view(self) -> SessionState:
         """The state decide() sees: actions promised to children count as used; a session
@@ -207,7 +211,7 @@ class GuardedSession:
             state = replace(state, window_actions=state.window_actions + self.reserved)
         parent = self.parent
         while parent is not None:
-            if parent.window and parent.window[0][0] <= self._clock() - parent._span:
+            if parent.window and parent.window[0] <= self._clock() - parent._span:
                 parent._slide(self._clock())
             if parent.state.closed or parent.final_state is not None:
                 return replace(state, closed=True)
@@ -223,10 +227,12 @@ class GuardedSession:
             kind = "unlock"
         else:
             return effect, reasons, None
-        row = ApprovalRow(0, call_hash(self.session_id, endpoint, params), self.session_id, self.agent,
-                          self.barred, endpoint, params, kind, tuple(r.text for r in reasons), "pending",
-                          now, now + self.guard.approval_timeout)
-        outcome = resolve(self._store, row, now)
+        key = call_hash(self.session_id, endpoint, params)
+        row = ApprovalRow(0, key, self.session_id, self.agent, self.barred, endpoint, params, kind,
+                          tuple(r.text for r in reasons), "pending", now, now + self.guard.approval_timeout)
+        asked = key in self.asked
+        self.asked.add(key)  # before the store is asked: a failed attempt may have opened one
+        outcome = resolve(self._store, row, now, asked=asked)
         reason = Reason("approval", kind, outcome.text)
         if outcome.run:
             return ALLOW, (*reasons, reason), outcome.approval_id
