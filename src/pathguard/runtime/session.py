@@ -69,7 +69,7 @@ class GuardedSession:
         self._span = self.policy.window_seconds
         self._threshold = self.policy.intent_threshold if track is not None else None
         self._simple = parent is None
-        # not durable on its own: the session's first durable write (a non-read row, the close) is
+        # durable=False: the session's first durable write (a non-read row, or the close) flushes it
         self._store.open_session(SessionRow(self.session_id, agent, intent, self._clock(),
                                             parent.session_id if parent else None, policy=self.policy.name),
                                  durable=False)
@@ -133,7 +133,7 @@ class GuardedSession:
         if effect is ALLOW:
             assert plan is not None  # ALLOW implies a known endpoint
             if self.scope is not None:
-                return self._scoped(plan, endpoint, params, reasons=reasons, deviation=deviation,
+                return self._scoped(self.scope, plan, endpoint, params, reasons=reasons, deviation=deviation,
                                     approval_id=approval_id, now=now)
             self._run(plan, now)
             if track is not None:
@@ -146,7 +146,7 @@ class GuardedSession:
         self._store.append_action(row, durable=plan is None or not plan.is_read)
         return Checked(self.session_id, self.seq, endpoint, params, effect, reasons, deviation, approval_id)
 
-    def _scoped(self, plan: EndpointPlan, endpoint: str, params: dict[str, Any], *,
+    def _scoped(self, scope: str, plan: EndpointPlan, endpoint: str, params: dict[str, Any], *,
                 reasons: tuple[Reason, ...], deviation: float | None, approval_id: int | None,
                 now: float) -> Checked:
         """An allowed call under a shared budget: the store takes the unit and keeps the row in
@@ -155,10 +155,9 @@ class GuardedSession:
         after = None if self.track is None else self.track.deviation_after(plan.index)
         allowed = ActionRow(self.session_id, seq, now, endpoint, params, "allow", reasons, after,
                             None, None, None, approval_id)
-        denied_reasons = (Reason("scope", "scope", f"scope: shared budget `{self.scope}` is used up"),)
+        denied_reasons = (Reason("scope", "scope", f"scope: shared budget `{scope}` is used up"),)
         denied = allowed._replace(effect="deny", reasons=denied_reasons, deviation=deviation)
-        assert self.scope is not None
-        taken = self._store.reserve_append(self.scope, allowed, denied, durable=not plan.is_read)
+        taken = self._store.reserve_append(scope, allowed, denied, durable=not plan.is_read)
         self.seq = seq
         if not taken:
             self.blocked = True
