@@ -119,6 +119,35 @@ def test_reserve_append_takes_a_unit_and_keeps_the_matching_row(store: Store, du
     assert len(store.session("s1").actions) == 4  # type: ignore[union-attr]
 
 
+def test_a_unit_commits_its_writes_together(store: Store) -> None:
+    store.ensure_scope("team", 1)
+    row = ActionRow("s1", 1, 2.0, "delete_volume", {}, "approval", ("a",), None)
+    with store.unit():
+        store.open_session(SessionRow("s1", "ops", "i", 1.0))
+        approval_id = store.open_approval(approval("hu"), durable=False)
+        store.append_action(row._replace(approval_id=approval_id), durable=True)
+        assert store.reserve_append("team", row._replace(seq=2, effect="allow"), row._replace(seq=2, effect="deny"),
+                                    durable=True)
+    assert [a.seq for a in store.session("s1").actions] == [1, 2]  # type: ignore[union-attr]
+    assert store.latest_approval("hu").id == approval_id  # type: ignore[union-attr]
+
+
+def test_a_failed_sqlite_unit_leaves_nothing_and_the_store_usable(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'u.db'}")
+    store.open_session(SessionRow("s1", "ops", "i", 1.0))
+    row = ActionRow("s1", 1, 2.0, "delete_volume", {}, "approval", ("a",), None)
+    with pytest.raises(RuntimeError), store.unit():
+        store.open_approval(approval("hf"), durable=False)
+        store.append_action(row, durable=True)
+        raise RuntimeError("the check failed")
+    assert store.latest_approval("hf") is None
+    assert store.session("s1").actions == ()  # type: ignore[union-attr]
+    store.append_action(row, durable=True)
+    with sqlite3.connect(tmp_path / "u.db") as other:  # committed: another connection sees it
+        assert other.execute("SELECT count(*) FROM actions").fetchone() == (1,)
+    store.close()
+
+
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_corrupt_rows_raise_store_error(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     url = f"sqlite:///{tmp_path / 't.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")

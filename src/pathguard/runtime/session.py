@@ -124,9 +124,17 @@ class GuardedSession:
             raise self.guard.fault
         state = self.state if self._simple and not self.reserved else self._view()
         decision = decide(self._world, self.policy, state, endpoint)
-        effect, reasons, approval_id = decision.effect, decision.reasons, None
-        if effect is not ALLOW:
-            effect, reasons, approval_id = self._approval(endpoint, params, effect, reasons, now)
+        effect, reasons = decision.effect, decision.reasons
+        kind = None if effect is ALLOW else self._kind(effect, reasons)
+        if kind is None:
+            return self._decided(endpoint, params, effect, reasons, approval_id=None, now=now)
+        with self._store.unit():  # the request's steps and the action row: one commit on SQLite
+            effect, reasons, approval_id = self._approval(endpoint, params, kind, reasons, now)
+            return self._decided(endpoint, params, effect, reasons, approval_id=approval_id, now=now)
+
+    def _decided(self, endpoint: str, params: dict[str, Any], effect: Effect, reasons: tuple[Reason, ...], *,
+                 approval_id: int | None, now: float) -> Checked:
+        """Run an allowed call, then store the decision (durably unless the call is a read)."""
         plan = self._plans.get(endpoint)
         track = self.track
         deviation = None if track is None else track.deviation
@@ -217,15 +225,18 @@ class GuardedSession:
             parent = parent.parent
         return state
 
-    def _approval(self, endpoint: str, params: dict[str, Any], effect: Effect,
-                  reasons: tuple[Reason, ...], now: float) -> tuple[Effect, tuple[Reason, ...], int | None]:
+    def _kind(self, effect: Effect, reasons: tuple[Reason, ...]) -> str | None:
         """An `approval` decision, or a deny that only layer 3 gives, goes out of band."""
         if effect is APPROVAL:
-            kind = "approval"
-        elif self.guard.unlock_forbidden and all(r.layer == "forbidden" for r in reasons):
-            kind = "unlock"
-        else:
-            return effect, reasons, None
+            return "approval"
+        if self.guard.unlock_forbidden and all(r.layer == "forbidden" for r in reasons):
+            return "unlock"
+        return None
+
+    def _approval(self, endpoint: str, params: dict[str, Any], kind: str, reasons: tuple[Reason, ...],
+                  now: float) -> tuple[Effect, tuple[Reason, ...], int | None]:
+        """Use a grant, or report or open the request for this exact call."""
+        effect = APPROVAL if kind == "approval" else DENY
         key = call_hash(self.session_id, endpoint, params)
         row = ApprovalRow(0, key, self.session_id, self.agent, self.barred, endpoint, params, kind,
                           tuple(r.text for r in reasons), "pending", now, now + self.guard.approval_timeout)

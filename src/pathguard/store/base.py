@@ -11,6 +11,7 @@ Timestamps are seconds since the epoch (floats), as the injectable clock gives t
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
@@ -139,6 +140,13 @@ class Store(Protocol):
         reasons and deviation."""
     def scope_used(self, scope: str) -> tuple[int, int]:
         """(used, limit) of a scope."""
+
+    def unit(self) -> AbstractContextManager[object]:
+        """Writes inside may share one transaction, committed at the end of the block (SQLite: one
+        WAL commit instead of one per statement). If the block raises, a back end that grouped
+        them rolls them back; the others (memory, PostgreSQL's per-statement commits) keep them.
+        The runtime groups only an out-of-band check's writes, whose loss with a failed check
+        is harmless: the check is then denied and recorded on its own."""
 
     def close(self) -> None: ...
 

@@ -7,6 +7,7 @@ atomic between threads, as the databases make them between processes.
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 
 from pathguard.store.base import ActionRow, AlertRow, ApprovalRow, SessionRow, SessionTrace, StoreError
@@ -108,6 +109,9 @@ class MemoryStore:
         if entry is None:
             raise StoreError(f"unknown budget scope `{scope}`")
         return entry[0], entry[1]
+
+    def unit(self) -> AbstractContextManager[object]:
+        return nullcontext()  # every write is already in place
 
     def close(self) -> None:
         """Nothing to release."""

@@ -19,6 +19,7 @@ their typed rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from pathguard.store.base import ActionRow, StoreError
@@ -131,6 +132,10 @@ class PostgresStore(SQLStore):
         if got is None:
             raise StoreError(f"unknown budget scope `{scope}`")
         return got[0] == "t"
+
+    def unit(self) -> AbstractContextManager[object]:
+        """No grouping: the steps before the action row already commit without an fsync wait."""
+        return nullcontext()
 
     def close(self) -> None:
         self._lazy.close()

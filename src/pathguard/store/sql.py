@@ -115,7 +115,7 @@ class SQLStore:
 
     def __init__(self, queries: dict[str, str]) -> None:
         self._q = queries
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reentrant: a SQLite unit holds it around its statements
 
     def _run(self, key: str, args: Sequence[Any], fetch: str = "", durable: bool = True) -> Any:
         """Execute statement `key`; `fetch` is `one`, `all` or `count` (rows changed). Without

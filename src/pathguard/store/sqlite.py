@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +79,11 @@ class SQLiteStore(SQLStore):
         db = self._db
         with self._lock:
             try:
+                if db.in_transaction:  # inside a unit, which commits or rolls back the lot
+                    return self._reserve_append(scope, allowed, denied)
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    taken = db.execute(Q["reserve"], (scope,)).rowcount == 1
-                    if not taken and db.execute(Q["scope_used"], (scope,)).fetchone() is None:
-                        raise StoreError(f"unknown budget scope `{scope}`")
-                    db.execute(Q["append_action"], action_args(allowed if taken else denied))
+                    taken = self._reserve_append(scope, allowed, denied)
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
@@ -92,6 +92,34 @@ class SQLiteStore(SQLStore):
             except StoreError:
                 raise
             except Exception as exc:
+                raise StoreError(f"trace store `{self.url}` failed: {type(exc).__name__}: {exc}") from exc
+
+    def _reserve_append(self, scope: str, allowed: ActionRow, denied: ActionRow) -> bool:
+        taken = bool(self._db.execute(Q["reserve"], (scope,)).rowcount == 1)
+        if not taken and self._db.execute(Q["scope_used"], (scope,)).fetchone() is None:
+            raise StoreError(f"unknown budget scope `{scope}`")
+        self._db.execute(Q["append_action"], action_args(allowed if taken else denied))
+        return taken
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """One transaction (BEGIN IMMEDIATE ... COMMIT) around the block, under the store's lock."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"trace store `{self.url}` failed: {type(exc).__name__}: {exc}") from exc
+            try:
+                yield
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise StoreError(f"trace store `{self.url}` failed: {type(exc).__name__}: {exc}") from exc
 
     def close(self) -> None:
