@@ -13,4 +13,5 @@ if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb 
 fi
 bash scripts/setup.sh --all
 .venv/bin/ruff check src tests benchmarks
+.venv/bin/mypy src
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

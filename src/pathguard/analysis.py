@@ -87,7 +87,7 @@ def analyze(world: World, policy: CompiledPolicy | None, options: PathOptions = 
             exhaustive_up_to=found.exhaustive_up_to, listed=len(found.listed),
             start=options.start, max_length=options.max_length,
         ),
-        path_list=[PathEntry(**p.to_json()) for p in found.listed],
+        path_list=[PathEntry.model_validate(p.to_json()) for p in found.listed],
         hazards=checked["hazards"],
         bypasses=checked["bypasses"],
         notes=notes,

@@ -6,6 +6,7 @@ Every input problem carries its file, line and field so the CLI can print
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -45,7 +46,7 @@ class InputError(PathguardError):
         super().__init__("\n".join(p.render() for p in self.problems))
 
 
-def did_you_mean(word: str, choices: list[str] | set[str] | tuple[str, ...]) -> str | None:
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A `did you mean` hint for a misspelt name, or None."""
     import difflib
 

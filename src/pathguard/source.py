@@ -18,7 +18,7 @@ import yaml
 
 from pathguard.errors import InputError, Problem
 
-Loc = tuple[str | int, ...]
+Loc = tuple[str | int | float, ...]
 
 
 class _Resolver(yaml.resolver.Resolver):

@@ -19,7 +19,7 @@ from pathguard.report.markdown import render_markdown
 from pathguard.report.text import render_text
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("analyze", help="enumerate every path to a destructive call",
                               description="Build the action graph, enumerate every path from an entry "
                               "to a destructive endpoint and give each its verdict under the policy.")

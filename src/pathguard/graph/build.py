@@ -42,15 +42,15 @@ def action_graph(world: World) -> nx.DiGraph:
             for value in sorted(values):
                 acceptors[(var, value)].append(f.name)
     reasons: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for e in world.endpoints:
-        for fact in sorted(e.produces):
-            for f in needers[fact]:
-                if f != e.name:
-                    reasons[(e.name, f)].append(f"produces {fact}")
-        for var, value in e.sets:
-            for f in acceptors[(var, value)]:
-                if f != e.name:
-                    reasons[(e.name, f)].append(f"sets {var}={value}")
+    for source in world.endpoints:
+        for fact in sorted(source.produces):
+            for name in needers[fact]:
+                if name != source.name:
+                    reasons[(source.name, name)].append(f"produces {fact}")
+        for var, value in source.sets:
+            for name in acceptors[(var, value)]:
+                if name != source.name:
+                    reasons[(source.name, name)].append(f"sets {var}={value}")
     order = {e.name: e.index for e in world.endpoints}
     for (src, dst), why in sorted(reasons.items(), key=lambda kv: (order[kv[0][0]], order[kv[0][1]])):
         graph.add_edge(src, dst, reasons=tuple(why))

@@ -37,14 +37,14 @@ def world_from_document(doc: Document) -> World:
                 did_you_mean(canonical(value), domains[var])
                 or f"`{var}` takes one of: {', '.join(domains[var])}"))
 
-    for name, var in spec.state.items():
+    for name, variable in spec.state.items():
         seen: set[str] = set()
-        for i, value in enumerate(var.values):
+        for i, value in enumerate(variable.values):
             if canonical(value) in seen:
                 problems.append(doc.problem(("state", name, "values", i), "duplicate-value",
                                             f"`{canonical(value)}` is listed twice"))
             seen.add(canonical(value))
-        check_value(("state", name, "initial"), name, var.initial)
+        check_value(("state", name, "initial"), name, variable.initial)
 
     for name, ep in spec.endpoints.items():
         for var, allowed in ep.when.items():
@@ -53,7 +53,8 @@ def world_from_document(doc: Document) -> World:
                 problems.append(doc.problem(("endpoints", name, "when", var), "empty",
                                             "an empty list of values can never hold"))
             for i, value in enumerate(values):
-                loc = ("endpoints", name, "when", var) + ((i,) if isinstance(allowed, list) else ())
+                loc: tuple[str | int, ...] = ("endpoints", name, "when", var)
+                loc += (i,) if isinstance(allowed, list) else ()
                 check_value(loc if var in domains else ("endpoints", name, "when", var), var, value)
         for var, value in ep.sets.items():
             check_value(("endpoints", name, "sets", var), var, value)

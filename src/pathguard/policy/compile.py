@@ -8,6 +8,7 @@ integer thresholds (exact: no floating point at decision time).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -94,7 +95,7 @@ def allow_everything(world: World) -> CompiledPolicy:
     return compile_policy(PolicySpec(policy="(none)"), world, {}, permissive=True)
 
 
-def _as_set(value: str | list[str] | None) -> set[str] | None:
+def _as_set(value: str | Sequence[str] | None) -> set[str] | None:
     if value is None:
         return None
     return {value} if isinstance(value, str) else set(value)

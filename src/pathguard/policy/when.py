@@ -110,8 +110,9 @@ def _term(node: ast.expr) -> Term:
             raise WhenError(f"unknown name `{node.id}`", node.col_offset + 1,
                             did_you_mean(node.id, NAMES) or f"names: {', '.join(NAMES)}")
         return Name(node.id)
-    if isinstance(node, ast.Constant) and type(node.value) in (int, str):
-        return Lit(node.value)
+    value = node.value if isinstance(node, ast.Constant) else None
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        return Lit(value)
     if (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
             and isinstance(node.operand, ast.Constant) and type(node.operand.value) is int):
         return Lit(-node.operand.value)

@@ -52,17 +52,11 @@ def _order(graph: nx.DiGraph, column: dict[str, int]) -> dict[str, float]:
         keys = sorted(layers) if sweep % 2 == 0 else sorted(layers, reverse=True)
         for c in keys:
             nodes = layers[c]
-
-            nodes.sort(key=lambda n, c=c: (_centre(graph, column, pos, n, c), n))
+            order = {n: (_centre(graph, column, pos, n, c), n) for n in nodes}
+            nodes.sort(key=order.__getitem__)
             for i, n in enumerate(nodes):
                 pos[n] = float(i)
     return {n: (len(layers[column[n]]) - 1) / 2 - pos[n] for n in graph.nodes}
-
-
-def _centre(graph: nx.DiGraph, column: dict[str, int], pos: dict[str, float], node: str,
-            own: int) -> float:
-    near = [pos[m] for m in (*graph.predecessors(node), *graph.successors(node)) if column[m] != own]
-    return sum(near) / len(near) if near else pos[node]
 
 
 def _centre(graph: nx.DiGraph, column: dict[str, int], pos: dict[str, float], node: str,
