@@ -1,9 +1,9 @@
 """SQLite trace store, the embedded default: WAL and a busy timeout so several processes
 can share one file.
 
-Every statement commits before it returns, except inside a `unit()` (an
-out-of-band check's approval steps and its action row, or a scoped check's
-reservation and row), which commits once at its end; either way a decision is
+Every statement commits before it returns, except an out-of-band check's
+approval steps and its action row (`unit()`) and a scoped check's reservation
+and row (`reserve_append`), which each commit once at their end; either way a decision is
 in the database (visible to every other process, surviving a crash of the
 agent) before `check` returns. `synchronous` is NORMAL by default: WAL commits
 reach the disk at the next checkpoint, so an OS crash or power cut can lose the
