@@ -57,21 +57,28 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
     frontier = [start]
 
     def discovered(state: int, level: list[int]) -> None:
+        """Check a new state's hazards and take its free steps, depth first, in the order
+        (wait, spawn) per state. A stack, not recursion: a closure calling itself is a cycle
+        that would keep `parent` (every state) alive after the search, until a full collection."""
         nonlocal pending
-        hit = packer.hazard_mask(state & world_mask) & pending
-        if hit:
-            for i in range(len(packer.hazard_names)):
-                if hit >> i & 1:
-                    found_hazard[i] = state
-            pending &= ~hit
-        if free_steps:
-            for code, w in ((packer.wait_code, packer.waited(state & low)),
-                            (packer.spawn_code, packer.spawned(state & low))):
-                nxt = (state & ~low) | w
-                if w >= 0 and nxt not in parent:
-                    parent[nxt] = state * K + code
-                    level.append(nxt)
-                    discovered(nxt, level)
+        todo = [(-1, 0, state)]  # (source, step, state) still to add; -1: already added
+        while todo:
+            source, code, state = todo.pop()
+            if source >= 0:
+                if state in parent:
+                    continue
+                parent[state] = source * K + code
+                level.append(state)
+            hit = packer.hazard_mask(state & world_mask) & pending
+            if hit:
+                for i in range(len(packer.hazard_names)):
+                    if hit >> i & 1:
+                        found_hazard[i] = state
+                pending &= ~hit
+            if free_steps:
+                free = ((packer.wait_code, packer.waited(state & low)),
+                        (packer.spawn_code, packer.spawned(state & low)))
+                todo += [(state, c, (state & ~low) | w) for c, w in reversed(free) if w >= 0]
 
     discovered(start, frontier)
     depth, stopped = 0, None
@@ -143,6 +150,9 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
             break
         frontier = nxt_frontier
         depth += 1
+    # `discovered` calls itself through its closure: a cycle that would keep `parent` (every
+    # state) alive until the next full garbage collection. Cut it: memory is freed on return.
+    del discovered
 
     def trace(state: int) -> list[str]:
         steps: list[str] = []
