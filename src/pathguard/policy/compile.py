@@ -95,6 +95,11 @@ def allow_everything(world: World) -> CompiledPolicy:
     return compile_policy(PolicySpec(policy="(none)"), world, {}, permissive=True)
 
 
+def read_only_threshold(ratio: Fraction | None, limit: int | None) -> int | None:
+    """`count / limit >= ratio` exactly, as `count >= threshold` (None when either is unset)."""
+    return None if ratio is None or limit is None else math.ceil(ratio * limit)
+
+
 def _as_set(value: str | Sequence[str] | None) -> set[str] | None:
     if value is None:
         return None
@@ -146,10 +151,6 @@ def compile_policy(spec: PolicySpec, world: World, conditions: dict[int, Expr],
     max_writes = budget.max_writes if budget else None
     ratio = Fraction(str(budget.read_only_at)) if budget and budget.read_only_at is not None else None
 
-    def threshold(limit: int | None) -> int | None:
-        """`count / limit >= ratio` exactly, as `count >= threshold`."""
-        return None if ratio is None or limit is None else math.ceil(ratio * limit)
-
     plans = {
         e.name: EndpointPlan(
             index=e.index, name=e.name, kind=e.kind, is_read=e.kind == "read",
@@ -169,8 +170,8 @@ def compile_policy(spec: PolicySpec, world: World, conditions: dict[int, Expr],
         max_actions=max_actions,
         max_writes=max_writes,
         max_critical=budget.max_critical if budget else None,
-        read_only_actions=threshold(max_actions),
-        read_only_writes=threshold(max_writes),
+        read_only_actions=read_only_threshold(ratio, max_actions),
+        read_only_writes=read_only_threshold(ratio, max_writes),
         read_only_at=ratio,
         window_seconds=float(budget.window_minutes) * 60 if budget else 1800.0,
         memory=memory,

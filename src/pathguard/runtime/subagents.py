@@ -13,10 +13,10 @@ parent's, or the spawn itself needs an out-of-band approval (kind `spawn`).
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from pathguard.policy.compile import read_only_threshold
 from pathguard.runtime.approvals import call_hash, resolve
 from pathguard.runtime.decision import ApprovalRequired, Checked, Denied
 from pathguard.runtime.intent import cosine
@@ -41,9 +41,8 @@ def child_budget(parent: GuardedSession, asked: int) -> int:
 
 
 def child_policy(policy: CompiledPolicy, budget: int) -> CompiledPolicy:
-    ratio = policy.read_only_at
     return replace(policy, max_actions=budget,
-                   read_only_actions=None if ratio is None else math.ceil(ratio * budget))
+                   read_only_actions=read_only_threshold(policy.read_only_at, budget))
 
 
 def spawn(parent: GuardedSession, intent: str, asked: int, agent: str | None = None) -> GuardedSession:
