@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from pathguard.model.world import World
@@ -84,10 +84,24 @@ class CompiledPolicy:
     file: str = "<memory>"
     forbidden: tuple[CompiledForbidden, ...] = field(default=())
     warnings: tuple[str, ...] = ()
+    _budgets: dict[int | None, CompiledPolicy] = field(default_factory=dict, init=False, repr=False,
+                                                      compare=False)
 
     @property
     def has_budget(self) -> bool:
         return any(x is not None for x in (self.max_actions, self.max_writes, self.max_critical))
+
+    def with_budget(self, max_actions: int | None) -> CompiledPolicy:
+        """This policy with its own action budget set to `max_actions` (a sub-agent's, SPEC §3),
+        the read-only threshold scaled by the same `read_only_at`; built once per budget."""
+        if max_actions == self.max_actions:
+            return self
+        variant = self._budgets.get(max_actions)
+        if variant is None:
+            variant = self._budgets[max_actions] = replace(
+                self, max_actions=max_actions,
+                read_only_actions=read_only_threshold(self.read_only_at, max_actions))
+        return variant
 
 
 def allow_everything(world: World) -> CompiledPolicy:
