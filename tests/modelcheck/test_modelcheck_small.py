@@ -98,24 +98,37 @@ def test_replay_rejects_a_trace_decide_does_not_allow() -> None:
         replay(w, p, ["list_volumes"], hazard="data_loss")
 
 
-def test_subagents_split_a_forbidden_pair_across_sessions() -> None:
-    """Children start with a fresh history: a pair forbidden within a whole session is not."""
+def test_subagents_cannot_split_a_forbidden_pair_across_sessions() -> None:
+    """SPEC §3: a child's call is decided against its parent too, whose history holds the pair
+    (the old checker answered `list_volumes, spawn, child1:unmount_volume` here)."""
     w = world()
     p = policy(w, "policy: p\nbudget: {window_minutes: 10, max_actions: 6}\nsubagents: {max_budget: 3}\n"
                   "forbidden:\n  - {first: list_volumes, then: unmount_volume, within: 10}\n")
     assert run(w, p).hazards["data_loss"].verdict == "safe"
-    h = run(w, p, subagents=1).hazards["data_loss"]
-    assert (h.verdict, h.depth) == ("unsafe", 3)
-    assert calls_of(h.trace) == ["list_volumes", "spawn", "child1:unmount_volume", "delete_volume"]
+    for n in (1, 2):
+        h = run(w, p, subagents=n).hazards["data_loss"]
+        assert h.verdict == "safe" and h.engine == "explicit"
     with pytest.raises(PathguardError, match="explicit engine only"):
         run(w, p, "smt", subagents=1)
 
 
-def test_spawn_is_paid_from_the_parent_budget() -> None:
+def test_sub_agents_give_no_shorter_way_round_a_direct_pair() -> None:
+    """`within 1` is broken by any call in between, in the tree as in one session: the shortest
+    counterexample stays the padded one, with or without children."""
     w = world()
-    p = policy(w, "policy: p\nbudget: {window_minutes: 10, max_actions: 3}\nsubagents: {max_budget: 3}\n"
-                  "forbidden:\n  - {first: list_volumes, then: unmount_volume, within: 10}\n")
-    assert run(w, p, subagents=2).hazards["data_loss"].verdict == "safe"
+    p = policy(w, "policy: p\nsubagents: {max_budget: 3}\n"
+                  "forbidden:\n  - {first: list_volumes, then: unmount_volume}\n")
+    for n in (0, 2):
+        h = run(w, p, subagents=n).hazards["data_loss"]
+        assert calls_of(h.trace) == ["list_volumes", "get_status", "unmount_volume", "delete_volume"]
+
+
+def test_a_childs_budget_is_counted_in_its_parent() -> None:
+    """Children add no actions to the tree: `max_actions: 2` for the root bounds the whole tree."""
+    w = world()
+    p = policy(w, "policy: p\nbudget: {window_minutes: 10, max_actions: 2}\nsubagents: {max_budget: 3}\n")
+    for n in (0, 1, 2):
+        assert run(w, p, subagents=n).hazards["data_loss"].verdict == "safe"  # needs 3 calls
 
 
 def test_known_limit_counters_compared_with_counters_are_not_saturated() -> None:

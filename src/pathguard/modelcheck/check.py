@@ -38,8 +38,6 @@ def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", boun
     if options.subagents and engine == "smt":
         raise PathguardError("--subagents is modelled by the explicit engine only: use --engine explicit "
                              "or auto")
-    if options.subagents:
-        engine = "explicit"
     started = time.perf_counter()
     system = TransitionSystem(world, policy, options)
     blocked = blocked or []
@@ -60,7 +58,7 @@ def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", boun
         for name in searched:
             hazards[name] = _explicit_verdict(world, policy, options, name, found)
     open_hazards = [n for n in world.hazards if n not in hazards or hazards[n].verdict == "unknown"]
-    if engine != "explicit" and open_hazards:
+    if engine != "explicit" and open_hazards and not options.subagents:
         from pathguard.modelcheck.smt.engine import smt_check
 
         smt_bound = bound if bound is not None else DEFAULT_SMT_BOUND
@@ -71,7 +69,7 @@ def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", boun
     reached.update({t: (None, {"verdict": "unreachable", "proof": proof}) for t, proof in never.items()})
     open_targets = [t for t, (calls, info) in reached.items()
                     if calls is None and info["verdict"] == "unknown"]
-    if engine != "explicit" and open_targets:
+    if engine != "explicit" and open_targets and not options.subagents:
         from pathguard.modelcheck.smt.engine import smt_targets
 
         reached.update(smt_targets(world, policy, open_targets, options=options,

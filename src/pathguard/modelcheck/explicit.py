@@ -14,6 +14,7 @@ was fully explored.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from pathguard.modelcheck.packing import CACHE, SID_BITS, Packer
@@ -36,16 +37,17 @@ class Exploration:
 
 def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
             targets: tuple[str, ...] = (), bound: int | None = None,
-            max_states: int | None = None) -> Exploration:
+            max_states: int | None = None, deadline: float | None = None) -> Exploration:
     """BFS from the initial state until every wanted hazard and target is found, the state
-    space is exhausted, `bound` calls are explored, or more than `max_states` states are seen."""
+    space is exhausted, `bound` calls are explored, more than `max_states` states are seen, or
+    the clock (`time.monotonic()`) passes `deadline`."""
     packer = Packer(system, frozenset(targets))
     wanted = list(packer.hazard_names if hazards is None else hazards)
     pending = sum(1 << packer.hazard_names.index(h) for h in wanted)
     pending_targets = set(packer.target_codes)
     found_hazard: dict[int, int] = {}
     found_target: dict[int, tuple[int, int]] = {}
-    K = packer.spawn_code + 1
+    K = packer.codes
     calls = packer.calls
     free_steps = system.options.model_time or system.options.subagents > 0
     low, world_mask, fshift = packer.low, packer.world_mask, packer.wbits + SID_BITS
@@ -76,9 +78,7 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
                         found_hazard[i] = state
                 pending &= ~hit
             if free_steps:
-                free = ((packer.wait_code, packer.waited(state & low)),
-                        (packer.spawn_code, packer.spawned(state & low)))
-                todo += [(state, c, (state & ~low) | w) for c, w in reversed(free) if w >= 0]
+                todo += [(state, c, (state & ~low) | w) for c, w in reversed(packer.free_steps(state & low))]
 
     discovered(start, frontier)
     depth, stopped = 0, None
@@ -97,6 +97,9 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
         for begin in range(0, len(frontier), _CHUNK):
             if max_states is not None and len(parent) > max_states:
                 stopped = f"state limit {max_states}"
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                stopped = "time limit"
                 break
             for cur in frontier[begin:begin + _CHUNK]:
                 if reuse:

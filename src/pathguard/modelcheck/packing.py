@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from pathguard.modelcheck.system import SPAWN, WAIT, TransitionSystem, label
-from pathguard.semantics.session import SessionState
+from pathguard.modelcheck.system import WAIT, TransitionSystem, label, spawn_label
+from pathguard.semantics.tree import Tree
 
-Sessions = tuple[SessionState, ...]
+Sessions = Tree
 WorldStep = tuple[int, int, int, int, bool]  # call, needs, produces, delta, flag
 Row = tuple[int, int, int, bool]  # needs, produces | next sessions | next world, who * calls + call, flag
 Digits = tuple[tuple[int, int, int], ...]  # (radix, size, digit or accepted-digit mask) per variable
@@ -40,7 +40,8 @@ class Packer:
         self.names = [e.name for e in world.endpoints]
         self.calls = len(self.names)
         self.wait_code = self.calls * (system.options.subagents + 1)
-        self.spawn_code = self.wait_code + 1
+        self.spawn_code = self.wait_code + 1  # + the index of the spawning session
+        self.codes = self.spawn_code + system.options.subagents + 1  # steps are numbered below this
         self.hazard_names = list(system.hazards)
         self.place: dict[str, tuple[int, int, dict[str, int]]] = {}
         radix = 1
@@ -64,8 +65,7 @@ class Packer:
         self.session_id: dict[Sessions, int] = {}
         self.moves: list[list[int | None]] = []  # per session id, per who * calls + call
         self.rows: dict[int, tuple[Row, ...]] = {}
-        self.waits: dict[int, int] = {}
-        self.spawns: dict[int, int] = {}
+        self.frees: dict[int, tuple[tuple[int, int], ...]] = {}
 
     def _index_calls(self) -> None:
         """Sort calls by what they read and write: none (`always`), one variable (`by_digit`,
@@ -183,27 +183,26 @@ class Packer:
     def pack(self, facts: int, sid: int, w: int) -> int:
         return (facts << SID_BITS | sid) << self.wbits | w
 
-    def waited(self, key: int) -> int:
-        """(world, session) after a `wait`, or -1 when waiting changes nothing."""
-        after = self.waits.get(key)
-        if after is None:
-            s = self.system.waited(self.sessions[key >> self.wbits])
-            after = self.waits[key] = -1 if s is None else \
-                (self.session(s) << self.wbits | (key & self.world_mask))
-        return after
-
-    def spawned(self, key: int) -> int:
-        """(world, sessions) after a `spawn`, or -1 when no child may be spawned."""
-        after = self.spawns.get(key)
-        if after is None:
-            s = self.system.spawned(self.sessions[key >> self.wbits])
-            after = self.spawns[key] = -1 if s is None else \
-                (self.session(s) << self.wbits | (key & self.world_mask))
-        return after
+    def free_steps(self, key: int) -> tuple[tuple[int, int], ...]:
+        """The steps that are not calls from a (world, sessions) pair, as (code, next pair): a `wait`
+        (under --model-time) and a spawn from each session that may spawn; cached."""
+        free = self.frees.get(key)
+        if free is None:
+            tree, w = self.sessions[key >> self.wbits], key & self.world_mask
+            out = []
+            waited = self.system.waited(tree)
+            if waited is not None:
+                out.append((self.wait_code, self.session(waited) << self.wbits | w))
+            for parent in range(len(tree)):
+                spawned = self.system.spawned(tree, parent)
+                if spawned is not None:
+                    out.append((self.spawn_code + parent, self.session(spawned) << self.wbits | w))
+            free = self.frees[key] = tuple(out)
+        return free
 
     def name(self, code: int) -> str:
         if code == self.wait_code:
             return WAIT
-        if code == self.spawn_code:
-            return SPAWN
+        if code >= self.spawn_code:
+            return spawn_label(code - self.spawn_code)
         return label(code // self.calls, self.names[code % self.calls])

@@ -10,20 +10,10 @@ from __future__ import annotations
 
 from pathguard.model.world import World
 from pathguard.modelcheck.results import TraceStep
-from pathguard.modelcheck.system import (
-    SPAWN,
-    SPAWN_DECISION,
-    WAIT,
-    WAIT_DECISION,
-    Options,
-    child_policy,
-    expire_window,
-    parse_label,
-    spawn,
-)
+from pathguard.modelcheck.system import SPAWN, SPAWN_DECISION, WAIT, WAIT_DECISION, Options, parse_label
 from pathguard.policy.compile import CompiledPolicy
-from pathguard.semantics.decide import decide
-from pathguard.semantics.session import SessionState, executed
+from pathguard.semantics.approval import runs
+from pathguard.semantics.tree import decide_in_tree, root_tree, run_in_tree, spawn_in_tree, window_expired
 
 
 class ReplayError(AssertionError):
@@ -37,29 +27,27 @@ def replay(world: World, policy: CompiledPolicy, calls: list[str], options: Opti
     options = options or Options()
     values = dict(world.initial)
     facts: set[str] = set()
-    sessions = [SessionState.root(policy)]
-    child = child_policy(policy)
+    tree = root_tree(policy)
     steps: list[TraceStep] = []
     for i, step in enumerate(calls, 1):
+        who, call = parse_label(step)
+        if who >= len(tree):
+            raise ReplayError(f"step {i}: no session `child{who}`")
         if step == WAIT:
             if not options.model_time:
                 raise ReplayError(f"step {i}: `wait` without --model-time")
-            sessions = [expire_window(s) for s in sessions]
+            tree = tuple(m._replace(state=window_expired(m.state)) for m in tree)
             steps.append(TraceStep(WAIT, str(WAIT_DECISION.effect), tuple(WAIT_DECISION.texts),
                                    dict(values)))
             continue
-        if step == SPAWN:
-            after = spawn(policy, tuple(sessions))
-            if len(sessions) > options.subagents or after is None:
-                raise ReplayError(f"step {i}: no child may be spawned here")
-            sessions = list(after)
-            steps.append(TraceStep(SPAWN, str(SPAWN_DECISION.effect), tuple(SPAWN_DECISION.texts),
+        if call == SPAWN:
+            spawned = spawn_in_tree(policy, tree, who)
+            if len(tree) > options.subagents or spawned is None:
+                raise ReplayError(f"step {i}: `{step}`: no child may be spawned here")
+            tree = spawned
+            steps.append(TraceStep(step, str(SPAWN_DECISION.effect), tuple(SPAWN_DECISION.texts),
                                    dict(values)))
             continue
-        who, call = parse_label(step)
-        if who >= len(sessions):
-            raise ReplayError(f"step {i}: no session `child{who}`")
-        session, run_policy = sessions[who], policy if who == 0 else child
         endpoint = world.by_name.get(call)
         if endpoint is None:
             raise ReplayError(f"step {i}: `{call}` is not an endpoint")
@@ -69,11 +57,11 @@ def replay(world: World, policy: CompiledPolicy, calls: list[str], options: Opti
             if values[var] not in allowed:
                 raise ReplayError(f"step {i}: `{call}` needs {var} in {sorted(allowed)}, "
                                   f"world has {values[var]}")
-        decision = decide(world, run_policy, session, call)
-        if decision.effect > options.max_effect:
+        decision = decide_in_tree(world, policy, tree, who, call)
+        if not runs(decision, granted=options.assume_approvals):
             raise ReplayError(f"step {i}: decide() says {decision.effect} for `{step}`: "
                               + "; ".join(decision.texts))
-        sessions[who] = executed(run_policy, session, run_policy.plans[call])
+        tree = run_in_tree(policy, tree, who, call)
         facts |= endpoint.produces
         values.update(endpoint.sets)
         steps.append(TraceStep(step, str(decision.effect), tuple(decision.texts), dict(values)))

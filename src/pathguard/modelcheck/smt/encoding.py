@@ -198,8 +198,12 @@ class Encoding:
         conds = [p["facts"][self.layout.facts.index(f)] for f in sorted(e.needs)]
         for v, values in e.when:
             conds.append(z3.Or([p[f"v_{v}"] == self.value_index[v][x] for x in sorted(values)]))
-        conds.append(self.effect(s, code) <= int(self.options.max_effect))
+        conds.append(self.runs(self.effect(s, code)))
         return z3.And(conds)
+
+    def runs(self, effect: Any) -> Any:
+        """semantics.approval.runs: `allow`, or `approval` when approvals are assumed granted."""
+        return effect <= (APPROVAL if self.options.assume_approvals else ALLOW)
 
     def executed(self, s: list[Any], t: list[Any], code: int) -> Any:
         """semantics.executed() and the world update (`produces`, `sets`)."""
