@@ -12,9 +12,9 @@ from pathguard.cli.main import main
 from pathguard.errors import PathguardError
 from pathguard.runtime import Guard
 from pathguard.runtime.approvals import call_hash, decide_request
-from pathguard.semantics.params import canonical_json
 from pathguard.runtime.clock import ManualClock
 from pathguard.semantics.effect import Effect
+from pathguard.semantics.params import canonical_json
 
 INVOICE = {"to": "acme", "month": 11}
 

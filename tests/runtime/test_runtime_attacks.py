@@ -49,7 +49,7 @@ def test_twenty_threads_on_one_session_never_overspend_a_window(
         barrier = threading.Barrier(threads_n)
         ran: list[Checked] = []
 
-        def work() -> None:
+        def work(barrier: threading.Barrier = barrier, ran: list[Checked] = ran) -> None:
             barrier.wait()
             for i in range(3):
                 decision = session.check("snapshot_volume", {"i": i})

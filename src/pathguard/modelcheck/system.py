@@ -41,7 +41,14 @@ from pathguard.policy.when import Cmp, Expr, Lit, Name, Not
 from pathguard.semantics.approval import runs
 from pathguard.semantics.effect import Decision, Effect, Reason
 from pathguard.semantics.session import SessionState
-from pathguard.semantics.tree import Tree, decide_in_tree, root_tree, run_in_tree, spawn_in_tree, window_expired
+from pathguard.semantics.tree import (
+    Tree,
+    decide_in_tree,
+    root_tree,
+    run_in_tree,
+    spawn_in_tree,
+    window_expired,
+)
 
 WAIT = "wait"
 SPAWN = "spawn"

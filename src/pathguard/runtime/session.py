@@ -67,7 +67,7 @@ class GuardedSession:
         self.scope = scope
         self.session_id = uuid.uuid4().hex
         self.root_id: str = parent.root_id if parent is not None else self.session_id
-        self.state = SessionState.root(self.policy) if parent is None else \
+        self.state: SessionState = SessionState.root(self.policy) if parent is None else \
             child_state(parent.state, self.policy)
         self.window: deque[float] = deque()  # when each executed call in the window ran ...
         self.window_plans: deque[EndpointPlan] = deque()  # ... and what it was
@@ -157,13 +157,13 @@ class GuardedSession:
         chain = self._lineage(now)
         decision = decide_lineage(self._world, [(s.policy, s.state) for s in chain], endpoint)
         if not unlockable(decision):
-            return self._decided(chain, endpoint, args, decision, None, now)
+            return self._decided(chain, endpoint, args, decision, None, now=now)
         with self._store.unit():  # the request's steps and the action row: one commit on SQLite
             decision, approval_id = self._approval(endpoint, args, decision, now)
-            return self._decided(chain, endpoint, args, decision, approval_id, now)
+            return self._decided(chain, endpoint, args, decision, approval_id, now=now)
 
     def _decided(self, chain: list[GuardedSession], endpoint: str, args: dict[str, Any], decision: Decision,
-                 approval_id: int | None, now: float) -> Checked:
+                 approval_id: int | None, *, now: float) -> Checked:
         """Store the decision; an allowed call then counts in the session and every ancestor."""
         effect, reasons = decision
         plan = self._plans.get(endpoint)
@@ -304,8 +304,8 @@ class GuardedSession:
         written with the session's next store write; until then the row reads unconfirmed."""
         with self.lock:
             if self._unrecorded.get(decision.seq) is not decision:
-                raise PathguardError(f"record(): `{decision.endpoint}` #{decision.seq} is not an allowed call "
-                                     f"of session {self.session_id} awaiting its result")
+                raise PathguardError(f"record(): `{decision.endpoint}` #{decision.seq} is not an allowed "
+                                     f"call of session {self.session_id} awaiting its result")
             del self._unrecorded[decision.seq]
             self._unconfirmed.append((decision.seq, result, latency_ms, token_cost))
             self._flush_records()

@@ -34,8 +34,8 @@ def checked_params(params: Any) -> dict[str, Any]:
         return {}
     if type(params) is not dict:
         raise ParamsError(f"parameters must be a dict of JSON values, not {type(params).__name__}")
-    budget = [MAX_ITEMS, MAX_TEXT]
-    return _copy(params, "params", 0, budget)  # type: ignore[no-any-return]
+    copy: dict[str, Any] = _copy(params, "params", 0, [MAX_ITEMS, MAX_TEXT])
+    return copy
 
 
 def _copy(value: Any, where: str, depth: int, budget: list[int]) -> Any:

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from pathguard.model.world import World
 from pathguard.policy.compile import CompiledPolicy, EndpointPlan
 from pathguard.semantics.decide import decide
-from pathguard.semantics.effect import Decision, Effect, Reason
+from pathguard.semantics.effect import Decision, Reason
 from pathguard.semantics.session import SessionState, executed
 
 Lineage = Sequence[tuple[CompiledPolicy, SessionState]]
