@@ -73,7 +73,9 @@ def replay_in_runtime(world: World, policy: CompiledPolicy, trace: list[str], op
                                                 agent=f"{AGENT}/child{len(sessions)}"))
             continue
         decision = sessions[who].check(call, {"step": i})
-        if decision.effect is Effect.APPROVAL and options.assume_approvals and decision.approval_id is not None:
+        granted = options.assume_approvals and decision.approval_id is not None
+        if decision.effect is Effect.APPROVAL and granted:
+            assert decision.approval_id is not None
             decide_request(guard.store, decision.approval_id, APPROVER, True, clock())
             out.granted.append(decision.approval_id)
             decision = sessions[who].check(call, {"step": i})
