@@ -91,6 +91,6 @@ def analyze(world: World, policy: CompiledPolicy | None, options: PathOptions = 
         hazards=checked["hazards"],
         bypasses=checked["bypasses"],
         notes=notes,
-        warnings=list(world.warnings) + list(policy.warnings if policy else ()),
+        warnings=[w.render() for w in (*world.warnings, *(policy.warnings if policy else ()))],
     )
     return Analysis(document, graph, world)

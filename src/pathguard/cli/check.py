@@ -79,7 +79,7 @@ def _trace_lines(trace: list[TraceStep], md: bool) -> list[str]:
 
 
 def _hazard_lines(h: HazardResult, md: bool) -> list[str]:
-    cond = ", ".join(f"{k}={v}" for k, v in h.condition.items())
+    cond = ", ".join(f"{k}={'|'.join(v)}" for k, v in h.condition.items())
     name = f"**{h.name}**" if md else h.name
     if h.verdict == "unsafe":
         lines = [f"- {name} ({cond}): UNSAFE, reached in {h.depth} call(s) [{h.engine}]"]

@@ -245,7 +245,7 @@ class TransitionSystem:
         identity = (lambda s: s)  # noqa: E731
         self._reduce = self.reductions.reduce if reduce else identity
         self._reduce_child = self.child_reductions.reduce if reduce else identity
-        self.hazards = {name: tuple((self.slot[v], value) for v, value in conj)
+        self.hazards = {name: tuple((self.slot[v], values) for v, values in conj)
                         for name, conj in world.hazards.items()}
         # Calls indexed by their first `when` variable's accepted values: only those
         # (and the calls with no `when`) need their full `when` checked on a world.
@@ -326,4 +326,4 @@ class TransitionSystem:
             yield Step(SPAWN, SPAWN_DECISION, State(state.world, state.facts, sessions))
 
     def satisfies(self, world: tuple[str, ...], hazard: str) -> bool:
-        return all(world[i] == value for i, value in self.hazards[hazard])
+        return all(world[i] in values for i, values in self.hazards[hazard])

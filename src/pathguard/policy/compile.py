@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from pathguard.errors import Problem
 from pathguard.model.world import World
 from pathguard.policy.schema import PolicySpec
 from pathguard.policy.when import Expr, Test, compile_test, constants_in, names_in
@@ -83,7 +84,7 @@ class CompiledPolicy:
     spec: PolicySpec | None = None
     file: str = "<memory>"
     forbidden: tuple[CompiledForbidden, ...] = field(default=())
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def has_budget(self) -> bool:
@@ -108,7 +109,7 @@ def _as_set(value: str | Sequence[str] | None) -> set[str] | None:
 
 def compile_policy(spec: PolicySpec, world: World, conditions: dict[int, Expr],
                    *, file: str = "<memory>", permissive: bool = False,
-                   warnings: tuple[str, ...] = ()) -> CompiledPolicy:
+                   warnings: tuple[Problem, ...] = ()) -> CompiledPolicy:
     """Compile a validated policy; `conditions` maps rule index (0-based) to its parsed `when`."""
     names = world.names
     resource_slot = {r: i for i, r in enumerate(world.resources)}

@@ -21,7 +21,7 @@ def load_policy(path: str | Path, world: World) -> CompiledPolicy:
 def policy_from_document(doc: Document, world: World) -> CompiledPolicy:
     spec = validate(PolicySpec, doc)
     problems: list[Problem] = []
-    warnings: list[str] = []
+    warnings: list[Problem] = []
     names = world.names
     known = set(names)
 
@@ -47,7 +47,7 @@ def policy_from_document(doc: Document, world: World) -> CompiledPolicy:
                 warnings.append(doc.problem(("rules", i, "match", "resource"), "unknown-resource",
                                             f"no endpoint has resource `{resource}`: the rule selects "
                                             "nothing", did_you_mean(resource, world.resources),
-                                            severity="warning").render())
+                                            severity="warning"))
         if rule.when is not None:
             try:
                 conditions[i] = parse_when(rule.when, known)
