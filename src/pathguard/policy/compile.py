@@ -78,6 +78,9 @@ class CompiledPolicy:
     observed: frozenset[str] = frozenset()
     constants: frozenset[int] = frozenset()
     subagent_budget: int | None = None
+    approvers: tuple[str, ...] | None = None
+    """Who may grant an `approval` (SPEC §2 `approvals`); None when the policy names nobody."""
+    approval_expire_seconds: float = 900.0
     intent_threshold: float | None = None
     intent_decay: float = 1.0
     permissive: bool = False
@@ -181,6 +184,8 @@ def compile_policy(spec: PolicySpec, world: World, conditions: dict[int, Expr],
         observed=frozenset(observed),
         constants=frozenset(constants),
         subagent_budget=spec.subagents.max_budget if spec.subagents else None,
+        approvers=tuple(spec.approvals.approvers) if spec.approvals else None,
+        approval_expire_seconds=float(spec.approvals.expire_minutes) * 60 if spec.approvals else 900.0,
         intent_threshold=float(spec.intent.threshold) if spec.intent else None,
         intent_decay=float(spec.intent.decay) if spec.intent else 1.0,
         permissive=permissive,
