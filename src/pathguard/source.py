@@ -41,9 +41,10 @@ ALIAS_FACTOR = 4
 ALIAS_FLOOR = 10_000
 """Aliases may expand a document of n nodes to at most `ALIAS_FACTOR * n + ALIAS_FLOOR` nodes."""
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 """Characters refused anywhere, raw or escaped: C0 and C1 controls but tab, newline and carriage
-return; DEL; lone surrogates (an escaped `\\ud800` in JSON cannot even be printed)."""
+return; DEL; lone surrogates (an escaped `\\ud800` in JSON cannot even be printed); the
+noncharacters U+FFFE and U+FFFF (YAML refuses them too)."""
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -329,8 +330,9 @@ def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML (or JSON) document, collecting every duplicate key."""
     text = check_text(text, file)
     doc = Document(file, None)
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is not None:
             size, depth, distinct, witness = _measure(node, _node_children)
@@ -341,7 +343,8 @@ def parse_yaml(text: str, file: str) -> Document:
     except _Cycle as exc:
         raise InputError([Problem(file, exc.node.start_mark.line + 1, "", "alias-cycle", str(exc))]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise InputError([Problem(file, 1, "", "empty", "the file is empty")])
     problems: list[Problem] = []
