@@ -290,30 +290,54 @@ def check_text(text: str, file: str) -> str:
     return text
 
 
-def check_data(data: Any, file: str) -> Any:
+_ESCAPE = re.compile(r"\\[0abvfeNxuU]")
+"""An escape that may spell a refused character, in JSON or YAML double-quoted strings; text
+without one cannot hold a control character that `check_text` has not already refused."""
+
+
+def check_data(data: Any, file: str, text: str | None = None) -> Any:
     """The limits of this module on data parsed by another parser (JSON, libyaml): depth and alias
-    expansion (shared containers count once per use), and control characters in strings."""
-
-    def children(x: Any) -> Iterable[Any] | None:
-        if isinstance(x, dict):
-            return [part for pair in x.items() for part in pair]
-        return x if isinstance(x, list) else None
-
-    try:
-        size, depth, distinct, _ = _measure(data, children)
-    except _Cycle as exc:
-        raise InputError([Problem(file, None, "", "alias-cycle", str(exc))]) from None
-    _check_shape(file, size, depth, distinct, None)
+    expansion, and control characters in strings (skipped when `text`, the source, has no escape
+    that could spell one). Level by level, each shared container once per level with the number
+    of times it is used: linear in the distinct nodes times the depth, which is bounded."""
+    strings = text is None or _ESCAPE.search(text) is not None
+    if isinstance(data, str) and strings and (bad := _control_problem(file, None, "", data)) is not None:
+        raise InputError([bad])
+    level: dict[int, tuple[Any, int]] = {id(data): (data, 1)}
     seen: set[int] = set()
-    stack = [data]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, dict | list):
-            if id(x) not in seen:
-                seen.add(id(x))
-                stack.extend(children(x) or ())
-        elif isinstance(x, str) and (bad := _control_problem(file, None, "", x)) is not None:
-            raise InputError([bad])
+    size = distinct = depth = 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise InputError([Problem(file, None, "", "too-deep", f"nesting deeper than {MAX_DEPTH} levels "
+                                      "(aliases expanded; an alias that contains itself nests without end)")])
+        below: dict[int, tuple[Any, int]] = {}
+        for node, uses in level.values():
+            first = id(node) not in seen
+            seen.add(id(node))
+            values: Iterable[Any]
+            if isinstance(node, dict):
+                leaves = list(node)
+                values = node.values()
+            elif isinstance(node, list):
+                leaves, values = [], node
+            else:
+                continue
+            for item in values:
+                if type(item) is dict or type(item) is list:
+                    held = below.get(id(item))
+                    below[id(item)] = (item, uses if held is None else held[1] + uses)
+                else:
+                    leaves.append(item)
+            size += uses * (1 + len(leaves))
+            if first:
+                distinct += len(node) * (2 if isinstance(node, dict) else 1)
+                if strings:
+                    for leaf in leaves:
+                        if type(leaf) is str and (bad := _control_problem(file, None, "", leaf)) is not None:
+                            raise InputError([bad])
+        level = below
+    _check_shape(file, size, depth, distinct + 1, None)
     return data
 
 

@@ -111,7 +111,7 @@ def parse_data(text: str, name: str) -> Any:
     """JSON when it looks like JSON, else YAML (libyaml when available); then the limits every
     input is held to (`pathguard.source.check_data`: depth, aliases, control characters)."""
     try:
-        return check_data(_parse(text, name), name)
+        return check_data(_parse(text, name), name, text)
     except (RecursionError, ValueError) as exc:  # nesting past Python's stack, 4,300+ digit integers
         what = "nesting too deep" if isinstance(exc, RecursionError) else str(exc).partition(":")[0]
         raise InputError([Problem(name, None, "", "unreadable", f"cannot be read: {what}")]) from None
