@@ -1,4 +1,4 @@
-"""`pathguard simulate ENDPOINTS --policy POLICY`: a policy tried on simulated agent sessions.
+"""`pathguard simulate ENDPOINTS [--policy POLICY]`: a policy tried on simulated agent sessions.
 
 Prints friction, catch rate, approvals, budget exhaustions, hazards reached and
 check latency; `--out DIR` also writes the report in every format and the plots.
