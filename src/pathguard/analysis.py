@@ -91,6 +91,7 @@ def analyze(world: World, policy: CompiledPolicy | None, options: PathOptions = 
         hazards=checked["hazards"],
         bypasses=checked["bypasses"],
         notes=notes,
-        warnings=list(world.warnings) + list(policy.warnings if policy else ()),
+        warnings=[w.to_json() for w in sorted((*world.warnings, *(policy.warnings if policy else ())),
+                                               key=Problem.sort_key)],
     )
     return Analysis(document, graph, world)

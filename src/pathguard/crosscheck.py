@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from pathguard.model.world import World
+from pathguard.model.world import World, holds
 from pathguard.modelcheck.system import SPAWN, WAIT, Options, parse_label
 from pathguard.policy.compile import CompiledPolicy
 from pathguard.runtime.approvals import decide_request
@@ -84,6 +84,6 @@ def replay_in_runtime(world: World, policy: CompiledPolicy, trace: list[str], op
                                    + "; ".join(decision.texts))
         sessions[who].record(decision, "replayed")
         values.update(world.by_name[call].sets)
-    if hazard is not None and not all(values[v] == x for v, x in world.hazards[hazard]):
+    if hazard is not None and not holds(world.hazards[hazard], values):
         raise RuntimeDisagrees(f"the runtime's run ends outside hazard `{hazard}`: {values}")
     return out

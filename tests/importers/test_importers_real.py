@@ -120,7 +120,7 @@ def test_fly_machine_lifecycle_and_deletes() -> None:
     assert start.when == (("machine_power", frozenset({"off"})),) and start.sets == (("machine_power", "on"),)
     assert stop.when == (("machine_power", frozenset({"on"})),) and stop.sets == (("machine_power", "off"),)
     assert {"apps_delete", "machines_delete", "volume_delete"} <= set(world.targets)
-    assert world.hazards["volume_destroyed"] == (("volume_destroyed", "yes"),)
+    assert world.hazards["volume_destroyed"] == (("volume_destroyed", frozenset({"yes"})),)
     assert world.by_name["volume_delete"].needs == {"app_name", "volume_id"}
 
 

@@ -14,6 +14,14 @@ import argparse
 import json
 from typing import Any
 
+from pathguard.cli.common import (
+    add_format,
+    add_inputs,
+    load_inputs,
+    print_plain,
+    warnings_json,
+    with_warnings,
+)
 from pathguard.modelcheck.results import CheckResult, HazardResult, TraceStep
 
 OPTION_TEXT = {
@@ -27,8 +35,7 @@ OPTION_TEXT = {
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("check", help="prove hazards unreachable under a policy, or give a "
                               "shortest counterexample", description=__doc__)
-    p.add_argument("endpoints", help="the world model (endpoints.yaml)")
-    p.add_argument("--policy", help="the policy (policy.yaml); default: allow everything")
+    add_inputs(p)
     p.add_argument("--engine", choices=("auto", "explicit", "smt"), default="auto",
                    help="explicit BFS, z3 (BMC + Spacer), or explicit while small then z3 (default)")
     p.add_argument("--bound", type=int, help="explore traces of at most K calls")
@@ -38,21 +45,20 @@ def register(subparsers: Any) -> None:
                    + " (explicit engine)")
     p.add_argument("--max-length", type=int, default=8,
                    help="longest action-graph path considered for bypasses (default 8)")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    add_format(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathguard.errors import PathguardError
-    from pathguard.model.load import load_world
     from pathguard.modelcheck.bypass import blocked_paths
     from pathguard.modelcheck.check import check
     from pathguard.modelcheck.system import Options
     from pathguard.policy.compile import allow_everything
-    from pathguard.policy.load import load_policy
 
-    world = load_world(args.endpoints)
-    policy = load_policy(args.policy, world) if args.policy else allow_everything(world)
+    inputs = load_inputs(args)
+    world = inputs.world
+    policy = inputs.policy or allow_everything(world)
     if args.bound is not None and args.bound < 0:
         raise PathguardError("--bound must be >= 0")
     if args.subagents < 0:
@@ -62,9 +68,10 @@ def run(args: argparse.Namespace) -> int:
     result = check(world, policy, engine=args.engine, bound=args.bound, options=options,
                    blocked=blocked_paths(world, policy, args.max_length))
     if args.format == "json":
-        print(json.dumps(result.to_json(), indent=2))
+        print_plain(json.dumps({**result.to_json(), "warnings": warnings_json(inputs.warnings)}, indent=2))
     else:
-        print(render(result, markdown=args.format == "markdown"))
+        print_plain(with_warnings(render(result, markdown=args.format == "markdown"), inputs.warnings,
+                                  args.format))
     return 0 if all(h.verdict == "safe" for h in result.hazards.values()) and not result.bypasses else 1
 
 
@@ -79,7 +86,7 @@ def _trace_lines(trace: list[TraceStep], md: bool) -> list[str]:
 
 
 def _hazard_lines(h: HazardResult, md: bool) -> list[str]:
-    cond = ", ".join(f"{k}={v}" for k, v in h.condition.items())
+    cond = ", ".join(f"{k}={'|'.join(v)}" for k, v in h.condition.items())
     name = f"**{h.name}**" if md else h.name
     if h.verdict == "unsafe":
         lines = [f"- {name} ({cond}): UNSAFE, reached in {h.depth} call(s) [{h.engine}]"]

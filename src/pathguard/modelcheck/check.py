@@ -87,7 +87,7 @@ def check(world: World, policy: CompiledPolicy, *, engine: Engine = "auto", boun
 def _static_verdicts(world: World, reach: Reachable) -> dict[str, HazardResult]:
     """Hazards proved unreachable before any search (see `pathguard.modelcheck.static`)."""
     proofs = {name: static_proof(world, reach, name) for name in world.hazards}
-    return {name: HazardResult(name, "safe", "static", proof=proof, condition=dict(world.hazards[name]))
+    return {name: HazardResult(name, "safe", "static", proof=proof, condition=world.hazard_condition(name))
             for name, proof in proofs.items() if proof is not None}
 
 
@@ -98,7 +98,7 @@ def _never_runs(reach: Reachable, target: str) -> str:
 
 def _explicit_verdict(world: World, policy: CompiledPolicy, options: Options, name: str,
                       found: Exploration) -> HazardResult:
-    condition = dict(world.hazards[name])
+    condition = world.hazard_condition(name)
     calls = found.hazards.get(name)
     if calls is not None:
         trace = replay(world, policy, calls, options, hazard=name)

@@ -52,8 +52,9 @@ class Packer:
         self.wbits = max((radix - 1).bit_length(), 1)
         self.world_mask = (1 << self.wbits) - 1
         self.low = (1 << (self.wbits + SID_BITS)) - 1
-        self.hazard_digits = [tuple((self.place[v][0], self.place[v][1], self.place[v][2][x])
-                                    for v, x in conj) for conj in world.hazards.values()]
+        self.hazard_digits = [tuple((self.place[v][0], self.place[v][1],
+                                     sum(1 << self.place[v][2][x] for x in values))
+                                    for v, values in conj) for conj in world.hazards.values()]
         self.target_codes = frozenset(self.names.index(t) for t in targets)
         fact_bit = {f: 1 << i for i, f in enumerate(world.facts)}
         shift = self.wbits + SID_BITS
@@ -75,7 +76,7 @@ class Packer:
         self.checks_hazards = []
         for e in world.endpoints:
             sets = dict(e.sets)
-            self.checks_hazards.append(any(all(sets.get(v, x) == x for v, x in conj.items())
+            self.checks_hazards.append(any(all(sets[v] in xs for v, xs in conj.items() if v in sets)
                                            and any(v in sets for v in conj) for conj in hazard_conjs))
         self.always: list[WorldStep] = []
         tables: dict[str, list[list[WorldStep]]] = {}
@@ -117,8 +118,8 @@ class Packer:
     def hazard_mask(self, w: int) -> int:
         mask = 0
         for i, digits in enumerate(self.hazard_digits):
-            for radix, size, d in digits:
-                if (w // radix) % size != d:
+            for radix, size, accepted in digits:
+                if not (accepted >> ((w // radix) % size)) & 1:
                     break
             else:
                 mask |= 1 << i

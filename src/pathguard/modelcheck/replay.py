@@ -8,7 +8,7 @@ means an engine or a reduction disagrees with `decide()`.
 
 from __future__ import annotations
 
-from pathguard.model.world import World
+from pathguard.model.world import World, holds
 from pathguard.modelcheck.results import TraceStep
 from pathguard.modelcheck.system import SPAWN, SPAWN_DECISION, WAIT, WAIT_DECISION, Options, parse_label
 from pathguard.policy.compile import CompiledPolicy
@@ -65,7 +65,7 @@ def replay(world: World, policy: CompiledPolicy, calls: list[str], options: Opti
         facts |= endpoint.produces
         values.update(endpoint.sets)
         steps.append(TraceStep(step, str(decision.effect), tuple(decision.texts), dict(values)))
-    if hazard is not None and not all(values[v] == x for v, x in world.hazards[hazard]):
+    if hazard is not None and not holds(world.hazards[hazard], values):
         raise ReplayError(f"the trace ends outside hazard `{hazard}`: {values}")
     if target is not None and (not calls or parse_label(calls[-1])[1] != target):
         raise ReplayError(f"the trace does not end with `{target}`")

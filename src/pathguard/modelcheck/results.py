@@ -49,12 +49,14 @@ class HazardResult:
     trace: list[TraceStep] = field(default_factory=list)
     bound: int | None = None
     proof: str | None = None
-    condition: dict[str, str] = field(default_factory=dict)
+    condition: dict[str, list[str]] = field(default_factory=dict)
+    """The hazard: each variable with the values it accepts (any of them)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"verdict": self.verdict, "depth": self.depth, "trace": calls_of(self.trace),
                 "bound": self.bound, "proof": self.proof, "engine": self.engine,
-                "condition": dict(self.condition), "steps": [s.to_json() for s in self.trace]}
+                "condition": {v: list(xs) for v, xs in self.condition.items()},
+                "steps": [s.to_json() for s in self.trace]}
 
 
 @dataclass(slots=True)

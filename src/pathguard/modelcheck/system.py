@@ -224,7 +224,7 @@ class TransitionSystem:
         self.slot = {v: i for i, v in enumerate(self.variables)}
         self.reductions = Reductions.of(policy, subagents=self.options.subagents > 0)
         self._reduce = self.reductions.reduce if reduce else (lambda s: s)
-        self.hazards = {name: tuple((self.slot[v], value) for v, value in conj)
+        self.hazards = {name: tuple((self.slot[v], values) for v, values in conj)
                         for name, conj in world.hazards.items()}
         # Calls indexed by their first `when` variable's accepted values: only those
         # (and the calls with no `when`) need their full `when` checked on a world.
@@ -308,4 +308,4 @@ class TransitionSystem:
                 yield Step(spawn_label(parent), SPAWN_DECISION, State(state.world, state.facts, tree))
 
     def satisfies(self, world: tuple[str, ...], hazard: str) -> bool:
-        return all(world[i] == value for i, value in self.hazards[hazard])
+        return all(world[i] in values for i, values in self.hazards[hazard])

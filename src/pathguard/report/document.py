@@ -62,7 +62,8 @@ class AnalysisDocument(_Doc):
     hazards: dict[str, Any] | None = None
     bypasses: list[dict[str, Any]] | None = None
     notes: list[str] = []
-    warnings: list[str] = []
+    warnings: list[dict[str, Any]] = []
+    """Located warnings of the input files (`pathguard.errors.Problem.to_json`)."""
 
     @property
     def findings(self) -> bool:

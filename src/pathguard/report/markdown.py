@@ -50,6 +50,6 @@ def render_markdown(doc: AnalysisDocument, *, image: str | None = None) -> str:
         for b in doc.bypasses:
             out.append(f"- blocked `{chain(b['path'])}`, reached by `{chain(b['trace'])}`")
         out.append("")
-    if doc.warnings or doc.notes:
-        out += ["## Notes", ""] + [f"- {_cell(w)}" for w in doc.warnings + doc.notes] + [""]
+    if doc.notes:  # warnings have their own section, written by the CLI for every command
+        out += ["## Notes", ""] + [f"- {_cell(w)}" for w in doc.notes] + [""]
     return "\n".join(out)

@@ -73,14 +73,15 @@ class Guard:
     @classmethod
     def load(cls, endpoints: str | Path, policy: str | Path | None = None, store: Store | str = "memory",
              **options: Any) -> Guard:
-        """Load a world model and a policy (none: allow everything) and open the store."""
-        from pathguard.model.load import load_world
+        """Load a world model (endpoints.yaml, OpenAPI or MCP tools list) and a policy (none: allow
+        everything) with the loader every command uses, and open the store. Unusable files raise
+        `InputError` with every located problem."""
+        from pathguard.inputs import load_inputs
         from pathguard.policy.compile import allow_everything
-        from pathguard.policy.load import load_policy
 
-        world = load_world(endpoints)
-        compiled = allow_everything(world) if policy is None else load_policy(policy, world)
-        return cls(world, compiled, store, **options)
+        inputs = load_inputs(endpoints, policy)
+        world = inputs.world
+        return cls(world, inputs.policy or allow_everything(world), store, **options)
 
     def track(self, intent: str) -> IntentTrack | None:
         """Embed a session's intent (once per session); None when the layer is off or failed."""

@@ -107,7 +107,8 @@ class Encoding:
 
     def hazard(self, s: list[Any], name: str) -> Any:
         p = self._parts(s)
-        return z3.And([p[f"v_{v}"] == self.value_index[v][x] for v, x in self.world.hazards[name]])
+        return z3.And([z3.Or([p[f"v_{v}"] == self.value_index[v][x] for x in sorted(xs)])
+                       for v, xs in self.world.hazards[name]])
 
     # --- decide() mirrored clause by clause ---------------------------------------------------
 

@@ -44,13 +44,13 @@ def smt_check(world: World, policy: CompiledPolicy, hazards: list[str], *, bound
         outcome, text = spacer_prove(enc, partial(enc.hazard, name=name), spacer_timeout_ms)
         if outcome == "safe":
             out[name] = HazardResult(name, "safe", "smt (spacer)", proof=text,
-                                     condition=dict(world.hazards[name]))
+                                     condition=world.hazard_condition(name))
         else:
             notes[name] = text
     rest = [h for h in hazards if h not in out]
     found, undecided, checked, _ = bmc(enc, {h: partial(enc.hazard, name=h) for h in rest}, bound)
     for name in rest:
-        condition = dict(world.hazards[name])
+        condition = world.hazard_condition(name)
         if name in found:
             calls = found[name]
             trace = replay(world, policy, calls, options, hazard=name)
