@@ -121,12 +121,10 @@ class _Loader(
         yaml.constructor.SafeConstructor.__init__(self)
         _Resolver.__init__(self)
         self.depth = 0
-        self.nodes = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         """The composer recurses once per level: refuse depth before Python's stack does."""
         self.depth += 1
-        self.nodes += 1
         try:
             if self.depth > MAX_DEPTH:
                 event = self.peek_event()
