@@ -21,7 +21,7 @@ def test_static_proofs_agree_with_exhaustive_search(model: tuple[str, str, Optio
     wtext, ptext, options = model
     w = world(wtext)
     p = policy(w, ptext)
-    reach = reachable(w, p, options.assume_approvals)
+    reach = reachable(w, p, options.assume_approvals, w.initial_facts(options.knowledge))
     found = explore(TransitionSystem(w, p, options), bound=None)
     assert found.exhausted or set(found.hazards) == set(w.hazards)  # stops once every hazard is found
     for name in w.hazards:

@@ -9,6 +9,8 @@ from pathguard.analysis import DEFAULT_LIST_LIMIT, DEFAULT_MAX_PATHS, Analysis, 
 from pathguard.cli.common import (
     add_format,
     add_inputs,
+    add_limits,
+    limits_of,
     load_inputs,
     output_dir,
     positive_int,
@@ -19,6 +21,7 @@ from pathguard.cli.common import (
     write_atomic,
 )
 from pathguard.errors import Problem
+from pathguard.graph.paths import DEFAULT_MAX_STEPS
 from pathguard.report.markdown import render_markdown
 from pathguard.report.text import render_text
 
@@ -33,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-paths", type=positive_int, default=DEFAULT_MAX_PATHS, metavar="N",
                    help=f"stop counting after N paths (default {DEFAULT_MAX_PATHS:,}); the count is "
                    "then reported as a lower bound")
+    p.add_argument("--max-search-steps", type=positive_int, default=DEFAULT_MAX_STEPS, metavar="N",
+                   help=f"stop the path search after N steps (default {DEFAULT_MAX_STEPS:,}); the count is "
+                   "then reported as a lower bound")
     p.add_argument("--list", type=positive_int, default=DEFAULT_LIST_LIMIT, metavar="N", dest="list_limit",
                    help=f"list at most N paths, shortest first (default {DEFAULT_LIST_LIMIT:,})")
     p.add_argument("--no-check", dest="hazards", action="store_false",
@@ -41,6 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="model-checking engine for the hazards (default auto)")
     p.add_argument("--bound", type=positive_int, metavar="K",
                    help="depth bound of the model checker when it cannot exhaust the state space")
+    p.add_argument("--knowledge", choices=("given", "discover"), default="given",
+                   help="what the agent knows at the start, for the hazards (default given: every fact "
+                   "that is not secret)")
+    add_limits(p)
     add_format(p)
     p.add_argument("--out", metavar="DIR", help="also write report.md, report.json, graph.png, graph.svg")
     p.set_defaults(func=run)
@@ -49,9 +59,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     out = output_dir(args.out) if args.out else None
     inputs = load_inputs(args)
-    result = analyze(inputs.world, inputs.policy, PathOptions(start=args.start, max_length=args.max_length,
-                                                max_paths=args.max_paths, list_limit=args.list_limit,
-                                                hazards=args.hazards, engine=args.engine, bound=args.bound))
+    options = PathOptions(start=args.start, max_length=args.max_length, max_paths=args.max_paths,
+                          list_limit=args.list_limit, max_steps=args.max_search_steps, hazards=args.hazards,
+                          engine=args.engine, bound=args.bound, knowledge=args.knowledge,
+                          limits=limits_of(args))
+    result = analyze(inputs.world, inputs.policy, options)
     doc = result.document
     warnings = inputs.warnings
     if out is not None:

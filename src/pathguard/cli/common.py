@@ -7,10 +7,14 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pathguard.errors import InputError, Problem
 from pathguard.inputs import Inputs
 from pathguard.inputs import load_inputs as _load
+
+if TYPE_CHECKING:
+    from pathguard.modelcheck.limits import Limits
 
 SHOWN_WARNINGS = 20
 """Warnings listed in text and markdown output; JSON lists them all."""
@@ -67,14 +71,50 @@ def with_warnings(report: str, warnings: tuple[Problem, ...], fmt: str) -> str:
     return f"{report.rstrip()}\n\n{section}" if section else report
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"`{text}` must be at least 1")
+def _whole(text: str, least: int) -> int:
+    if not text.strip().isdigit() or len(text.strip()) > 12:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number of at most 12 digits")
+    value = int(text)
+    if value < least:
+        raise argparse.ArgumentTypeError(f"`{text}` must be at least {least}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _whole(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    return _whole(text, 0)
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a number of seconds") from None
+    if not 0 < value < 1e7:
+        raise argparse.ArgumentTypeError(f"`{text}` must be a positive number of seconds (below 10^7)")
+    return value
+
+
+def add_limits(parser: argparse.ArgumentParser) -> None:
+    """The limits of a model-checking run (SPEC §5 "Limits"); what they cut off is `unknown`."""
+    from pathguard.modelcheck.limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS, DEFAULT_STATES
+
+    parser.add_argument("--time-limit", type=positive_seconds, default=DEFAULT_SECONDS, metavar="S",
+                        help=f"seconds the model checker may run in all (default {DEFAULT_SECONDS:g})")
+    parser.add_argument("--max-states", type=positive_int, default=DEFAULT_STATES, metavar="N",
+                        help=f"states one explicit search may keep (default {DEFAULT_STATES:,})")
+    parser.add_argument("--max-memory", type=positive_int, default=DEFAULT_MEMORY_MB, metavar="MB",
+                        help=f"resident memory the process may reach while searching (default "
+                        f"{DEFAULT_MEMORY_MB:,} MB)")
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    from pathguard.modelcheck.limits import Limits
+
+    return Limits(seconds=args.time_limit, max_states=args.max_states, max_memory_mb=args.max_memory)
 
 
 def add_format(parser: argparse.ArgumentParser) -> None:

@@ -14,13 +14,13 @@ was fully explored.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
+from pathguard.modelcheck.limits import Budget
 from pathguard.modelcheck.packing import CACHE, SID_BITS, Packer
 from pathguard.modelcheck.system import TransitionSystem
 
-_CHUNK = 1 << 15
+_CHUNK = 1 << 13  # states expanded between two looks at the limits
 
 
 @dataclass(slots=True)
@@ -33,15 +33,18 @@ class Exploration:
     hazards: dict[str, list[str]] = field(default_factory=dict)
     targets: dict[str, list[str]] = field(default_factory=dict)
     stopped_by: str | None = None
+    learned: frozenset[str] | None = None
+    """With `learned=True` and an exhausted space: every fact some reachable state knows."""
 
 
 def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
-            targets: tuple[str, ...] = (), bound: int | None = None,
-            max_states: int | None = None, deadline: float | None = None) -> Exploration:
+            targets: tuple[str, ...] = (), bound: int | None = None, max_states: int | None = None,
+            budget: Budget | None = None, watch: tuple[str, ...] = (), learned: bool = False) -> Exploration:
     """BFS from the initial state until every wanted hazard and target is found, the state
     space is exhausted, `bound` calls are explored, more than `max_states` states are seen, or
-    the clock (`time.monotonic()`) passes `deadline`."""
-    packer = Packer(system, frozenset(targets))
+    `budget` meets one of its limits. With `watch`, the hazard `CHAIN` is a run that executed
+    the watched calls in order (see `Packer`)."""
+    packer = Packer(system, frozenset(targets), watch)
     wanted = list(packer.hazard_names if hazards is None else hazards)
     pending = sum(1 << packer.hazard_names.index(h) for h in wanted)
     pending_targets = set(packer.target_codes)
@@ -54,7 +57,7 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
     sid_mask = (1 << SID_BITS) - 1
 
     init = system.initial_state()
-    start = packer.pack(0, packer.session(init.sessions), packer.world(init.world))
+    start = packer.pack(packer.fact_bits(init.facts), packer.session(init.sessions), packer.world(init.world))
     parent: dict[int, int] = {start: -1}
     frontier = [start]
 
@@ -96,11 +99,12 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
         append = nxt_frontier.append
         for begin in range(0, len(frontier), _CHUNK):
             if max_states is not None and len(parent) > max_states:
-                stopped = f"state limit {max_states}"
+                stopped = f"state limit {max_states:,}"
                 break
-            if deadline is not None and time.monotonic() > deadline:
-                stopped = "time limit"
-                break
+            if budget is not None:
+                stopped = budget.over(len(parent))
+                if stopped:
+                    break
             for cur in frontier[begin:begin + _CHUNK]:
                 if reuse:
                     key = cur & low
@@ -166,8 +170,15 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
             p = parent[state]
         return steps[::-1]
 
+    exhausted = not frontier and stopped is None
+    known = None
+    if learned and exhausted:
+        bits = 0
+        for state in parent:
+            bits |= state
+        known = packer.facts_of(bits >> fshift)
     return Exploration(
-        states=len(parent), explored=depth, exhausted=not frontier and stopped is None,
+        states=len(parent), explored=depth, exhausted=exhausted, learned=known,
         hazards={packer.hazard_names[i]: trace(s) for i, s in sorted(found_hazard.items())
                  if packer.hazard_names[i] in wanted},
         targets={packer.names[c]: [*trace(s), packer.name(code)]

@@ -29,12 +29,18 @@ Digits = tuple[tuple[int, int, int], ...]  # (radix, size, digit or accepted-dig
 
 CACHE = 1 << 16  # worlds, rows and seen pairs kept; past this a cache is dropped (memory stays bounded)
 SID_BITS = 32
+CHAIN = "\0chain"
+"""The synthetic hazard of a watched chain: every call of it executed, in order (a bypass)."""
 
 
 class Packer:
     """Worlds in mixed radix with their cached steps; interned sessions with their cached moves."""
 
-    def __init__(self, system: TransitionSystem, targets: frozenset[str]) -> None:
+    def __init__(self, system: TransitionSystem, targets: frozenset[str],
+                 watch: tuple[str, ...] = ()) -> None:
+        """`watch`: a chain of calls to follow (SPEC §5 bypasses): one more digit of the world
+        counts how many of its calls ran in order, any calls between them; the synthetic hazard
+        `CHAIN` holds once all did."""
         self.system = system
         world = system.world
         self.names = [e.name for e in world.endpoints]
@@ -49,12 +55,17 @@ class Packer:
             values = world.variables[var]
             self.place[var] = (radix, len(values), {x: i for i, x in enumerate(values)})
             radix *= len(values)
+        self.progress_radix, self.watch = radix, tuple(self.names.index(c) for c in watch)
+        radix *= len(self.watch) + 1
         self.wbits = max((radix - 1).bit_length(), 1)
         self.world_mask = (1 << self.wbits) - 1
         self.low = (1 << (self.wbits + SID_BITS)) - 1
         self.hazard_digits = [tuple((self.place[v][0], self.place[v][1],
                                      sum(1 << self.place[v][2][x] for x in values))
                                     for v, values in conj) for conj in world.hazards.values()]
+        if self.watch:
+            self.hazard_names.append(CHAIN)
+            self.hazard_digits.append(((self.progress_radix, len(self.watch) + 1, 1 << len(self.watch)),))
         self.target_codes = frozenset(self.names.index(t) for t in targets)
         fact_bit = {f: 1 << i for i, f in enumerate(world.facts)}
         shift = self.wbits + SID_BITS
@@ -141,6 +152,12 @@ class Packer:
                 candidates.append(self._step(code, delta))
         if not self.in_order:
             candidates.sort()
+        if self.watch:
+            done = (w // self.progress_radix) % (len(self.watch) + 1)
+            if done < len(self.watch):  # the chain's next call advances it, wherever it runs
+                following = self.watch[done]
+                candidates = [(c, need, prod, delta + self.progress_radix, True) if c == following else
+                              (c, need, prod, delta, flag) for c, need, prod, delta, flag in candidates]
         out = tuple(candidates)
         if len(self.world_steps) >= CACHE:
             self.world_steps.clear()
@@ -180,6 +197,12 @@ class Packer:
             self.rows.clear()
         row = self.rows[key] = tuple(out)
         return row
+
+    def fact_bits(self, facts: frozenset[str]) -> int:
+        return sum(1 << i for i, f in enumerate(self.system.world.facts) if f in facts)
+
+    def facts_of(self, bits: int) -> frozenset[str]:
+        return frozenset(f for i, f in enumerate(self.system.world.facts) if bits >> i & 1)
 
     def pack(self, facts: int, sid: int, w: int) -> int:
         return (facts << SID_BITS | sid) << self.wbits | w

@@ -26,7 +26,7 @@ def replay(world: World, policy: CompiledPolicy, calls: list[str], options: Opti
     that the last call is `target`, when given."""
     options = options or Options()
     values = dict(world.initial)
-    facts: set[str] = set()
+    facts = set(world.initial_facts(options.knowledge))
     tree = root_tree(policy)
     steps: list[TraceStep] = []
     for i, step in enumerate(calls, 1):
@@ -37,16 +37,16 @@ def replay(world: World, policy: CompiledPolicy, calls: list[str], options: Opti
             if not options.model_time:
                 raise ReplayError(f"step {i}: `wait` without --model-time")
             tree = tuple(m._replace(state=window_expired(m.state)) for m in tree)
-            steps.append(TraceStep(WAIT, str(WAIT_DECISION.effect), tuple(WAIT_DECISION.texts),
-                                   dict(values)))
+            steps.append(TraceStep(call=WAIT, decision=str(WAIT_DECISION.effect), reasons=WAIT_DECISION.texts,
+                                   world=dict(values)))
             continue
         if call == SPAWN:
             spawned = spawn_in_tree(policy, tree, who)
             if len(tree) > options.subagents or spawned is None:
                 raise ReplayError(f"step {i}: `{step}`: no child may be spawned here")
             tree = spawned
-            steps.append(TraceStep(step, str(SPAWN_DECISION.effect), tuple(SPAWN_DECISION.texts),
-                                   dict(values)))
+            steps.append(TraceStep(call=step, decision=str(SPAWN_DECISION.effect),
+                                   reasons=SPAWN_DECISION.texts, world=dict(values)))
             continue
         endpoint = world.by_name.get(call)
         if endpoint is None:
@@ -63,8 +63,10 @@ def replay(world: World, policy: CompiledPolicy, calls: list[str], options: Opti
                               + "; ".join(decision.texts))
         tree = run_in_tree(policy, tree, who, call)
         facts |= endpoint.produces
-        values.update(endpoint.sets)
-        steps.append(TraceStep(step, str(decision.effect), tuple(decision.texts), dict(values)))
+        changed = {v: x for v, x in endpoint.sets if values[v] != x}
+        values.update(changed)
+        steps.append(TraceStep(call=step, decision=str(decision.effect), reasons=decision.texts,
+                               changed=changed, world=dict(values)))
     if hazard is not None and not holds(world.hazards[hazard], values):
         raise ReplayError(f"the trace ends outside hazard `{hazard}`: {values}")
     if target is not None and (not calls or parse_label(calls[-1])[1] != target):

@@ -53,15 +53,29 @@ class Reachable:
     refused: dict[str, str]
     runnable: frozenset[str]
 
+    def why_never(self, e: Endpoint) -> str:
+        """Why a call no run can make never runs: the policy, a fact nobody reveals, or a
+        precondition no run reaches (the reasons that survive `--knowledge given`)."""
+        if e.name in self.refused:
+            return self.refused[e.name]
+        missing = sorted(e.needs - self.facts)
+        if missing:
+            return f"it needs {', '.join(f'`{f}`' for f in missing)}, which no call that can run reveals"
+        var, accepted = next((v, xs) for v, xs in e.when if not xs & self.values[v])
+        shown = ", ".join(sorted(accepted))
+        return f"its precondition {var} in {{{shown}}} is never reached"
+
     def impossible(self, condition: Condition) -> tuple[str, frozenset[str]] | None:
         """A variable of `condition` none of whose accepted values any run can produce, if any."""
         return next(((v, xs) for v, xs in condition if not xs & self.values[v]), None)
 
 
-def reachable(world: World, policy: CompiledPolicy, assume_approvals: bool = False) -> Reachable:
+def reachable(world: World, policy: CompiledPolicy, assume_approvals: bool = False,
+              known: frozenset[str] = frozenset()) -> Reachable:
+    """The closure from the initial world and the facts `known` at the start (SPEC §5 knowledge)."""
     refused = {e.name: why for e in world.endpoints
                if (why := always_refused(policy, policy.plans[e.name], assume_approvals)) is not None}
-    facts: set[str] = set()
+    facts: set[str] = set(known)
     values = {var: {value} for var, value in world.initial.items()}
     runnable: set[str] = set()
     pending: list[Endpoint] = [e for e in world.endpoints if e.name not in refused]
@@ -93,6 +107,5 @@ def static_proof(world: World, reach: Reachable, hazard: str) -> str | None:
     setters = [e.name for e in world.endpoints if any(v == var and x in values for v, x in e.sets)]
     if not setters:
         return f"static: no call sets {wanted}"
-    why = "; ".join(f"`{s}`: {reach.refused[s]}" if s in reach.refused else f"`{s}` can never run"
-                    for s in setters)
+    why = "; ".join(f"`{s}`: {reach.why_never(world.by_name[s])}" for s in setters)
     return f"static: {wanted} is never set ({why})"

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any
 
-from pathguard.model.world import World
+from pathguard.model.world import Knowledge, World
 from pathguard.policy.compile import CompiledPolicy
 from pathguard.policy.when import Cmp, Expr, Lit, Name, Not
 from pathguard.semantics.approval import runs
@@ -70,6 +70,7 @@ class Options:
     assume_approvals: bool = False
     model_time: bool = False
     subagents: int = 0
+    knowledge: Knowledge = "given"
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +240,10 @@ class TransitionSystem:
             (self.slot[v], table) for v, table in by_var.items()]
 
     def initial_state(self) -> State:
+        """The initial world, the facts known at the start (SPEC §5 knowledge), a fresh root."""
         world = tuple(self.world.initial[v] for v in self.variables)
-        return State(world, frozenset(), self._reduced(root_tree(self.policy)))
+        return State(world, self.world.initial_facts(self.options.knowledge),
+                     self._reduced(root_tree(self.policy)))
 
     def _reduced(self, tree: Tree) -> Tree:
         reduce = self._reduce

@@ -97,10 +97,12 @@ class Encoding:
     # --- initial state, domains, hazards ------------------------------------------------------
 
     def initial(self, s: list[Any]) -> Any:
-        """`TransitionSystem.initial_state()`: initial world, no facts, `SessionState.root`."""
+        """`TransitionSystem.initial_state()`: initial world, the facts known at the start,
+        `SessionState.root`."""
         p = self._parts(s)
         eqs = [p[f"v_{v}"] == self.value_index[v][self.world.initial[v]] for v in self.layout.variables]
-        eqs += [z3.Not(f) for f in p["facts"]]
+        known = self.world.initial_facts(self.options.knowledge)
+        eqs += [f == (name in known) for name, f in zip(self.layout.facts, p["facts"], strict=True)]
         eqs += [p[c] == 0 for c in COUNTERS] + [x == 0 for x in p["rr"] + p["ec"]]
         eqs += [x == -1 for x in p["recent"]] + [z3.Not(p["closed"])]
         return z3.And(eqs)
