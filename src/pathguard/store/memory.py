@@ -1,8 +1,9 @@
 """The in-process store: same behaviour as the databases, nothing survives the process.
 
-For tests, the simulator and benchmarks. Rows are kept as the encoded values the
-databases keep (`codec.py`), so the memory store refuses what they refuse, and a
-caller mutating a dict after writing it cannot change the stored row. One lock
+For tests, the simulator and benchmarks. Rows go through the codec the databases
+use (`codec.py`), so the memory store refuses what they refuse and keeps the
+canonical copy they would keep (actions as checked values, the rest encoded): a
+caller mutating a dict after writing it, or one it read, cannot change a row. One lock
 covers every method, compound steps included (check-then-write of a budget unit,
 compare-and-set of an approval, idempotent inserts), as the databases' row locks
 and transactions do between processes.
@@ -29,7 +30,7 @@ from pathguard.store.base import (
 from pathguard.store.errors import StoreConflict, StoreError
 from pathguard.store.schema import LATEST
 
-# positions in a stored approval: (id, *codec.approval_args(row))
+# positions in a stored approval: (id, *codec.approval_values(row))
 STATUS, CREATED, DECIDED_BY, DECIDED_AT, SIGNATURE, KEY = 9, 10, 12, 13, 15, 16
 
 
@@ -39,7 +40,7 @@ class MemoryStore:
         self._sessions: dict[str, tuple[Any, ...]] = {}
         self._actions: dict[str, dict[int, tuple[Any, ...]]] = {}
         self._alerts: dict[str, list[tuple[Any, ...]]] = {}
-        self._approvals: list[tuple[Any, ...]] = []  # (id, *approval_args), id = index + 1
+        self._approvals: list[tuple[Any, ...]] = []  # (id, *approval_values), id = index + 1
         self._by_hash: dict[str, int] = {}   # call hash -> latest request
         self._by_key: dict[tuple[str, float], int] = {}  # (call hash, created) -> request
         self._scopes: dict[str, list[int]] = {}
@@ -68,14 +69,16 @@ class MemoryStore:
                 self._sessions[session_id] = (*stored[:5], final_state, ended, *stored[7:])
 
     def append_action(self, row: ActionRow, *, durable: bool) -> None:
-        args = codec.action_args(row)
+        values = codec.action_values(row)
         with self._lock:
-            self._insert_action(args)
+            self._insert_action(values)
 
     def _insert_action(self, args: tuple[Any, ...]) -> None:
-        actions = self._actions.setdefault(args[0], {})
+        actions = self._actions.get(args[0])
+        if actions is None:
+            actions = self._actions[args[0]] = {}
         stored = actions.setdefault(args[1], args)
-        if stored != args:
+        if stored is not args and not codec.same_json(stored, args):
             raise StoreConflict(f"action {args[1]} of session `{args[0]}` already exists with other values "
                                 "in the trace store `memory`: two writers share this session")
 
@@ -109,7 +112,7 @@ class MemoryStore:
                 return None
             actions = [a for _, a in sorted(self._actions.get(session_id, {}).items())]
             alerts = sorted(self._alerts.get(session_id, []), key=lambda a: a[1])
-        return SessionTrace(codec.session_row(row), tuple(codec.action_row(a) for a in actions),
+        return SessionTrace(codec.session_row(row), tuple(codec.action_from_values(a) for a in actions),
                             tuple(AlertRow(*a) for a in alerts))
 
     def tree_agents(self, root: str) -> list[str]:
@@ -117,12 +120,12 @@ class MemoryStore:
             return sorted({s[1] for s in self._sessions.values() if s[8] == root})
 
     def open_approval(self, row: ApprovalRow, *, durable: bool = True) -> int:
-        args = codec.approval_args(row)
+        args = codec.approval_values(row)
         with self._lock:
             known = self._by_key.get((args[0], args[CREATED - 1]))
             stored = None if known is None else self._approvals[known - 1]
             if stored is not None and stored[STATUS] == "pending":  # the same request again: its id
-                if stored[1:] != args:
+                if not codec.same_json(stored[1:], args):
                     raise StoreConflict(f"approval request {known} for the same call and time exists with "
                                         "other values in the trace store `memory`")
                 return int(stored[0])
@@ -137,18 +140,18 @@ class MemoryStore:
             if not 0 < approval_id <= len(self._approvals):
                 return None
             stored = self._approvals[approval_id - 1]
-        return codec.approval_row(stored)
+        return codec.approval_from_values(stored[0], stored[1:])
 
     def latest_approval(self, call_hash: str) -> ApprovalRow | None:
         with self._lock:
             approval_id = self._by_hash.get(call_hash)
             stored = None if approval_id is None else self._approvals[approval_id - 1]
-        return None if stored is None else codec.approval_row(stored)
+        return None if stored is None else codec.approval_from_values(stored[0], stored[1:])
 
     def approvals(self, status: str | None = None) -> list[ApprovalRow]:
         with self._lock:
             rows = [a for a in self._approvals if status is None or a[STATUS] == status]
-        return [codec.approval_row(a) for a in rows]
+        return [codec.approval_from_values(a[0], a[1:]) for a in rows]
 
     def transition(self, approval_id: int, old: str, new: str, by: str | None = None,
                    at: float | None = None, *, signature: str | None = None, key: str | None = None,
@@ -192,14 +195,14 @@ class MemoryStore:
         return True
 
     def reserve_append(self, scope: str, allowed: ActionRow, denied: ActionRow, *, durable: bool) -> bool:
-        yes, no = codec.action_args(allowed), codec.action_args(denied)
+        yes, no = codec.action_values(allowed), codec.action_values(denied)
         with self._lock:
             stored = self._actions.get(yes[0], {}).get(yes[1])
             if stored is not None:  # a retry: the unit was (or was not) taken the first time
-                if stored not in (yes, no):
+                if not (codec.same_json(stored, yes) or codec.same_json(stored, no)):
                     raise StoreConflict(f"action {yes[1]} of session `{yes[0]}` already exists with other "
                                         "values in the trace store `memory`: two writers share this session")
-                return stored == yes
+                return codec.same_json(stored, yes)
             taken = self._take(scope)
             self._insert_action(yes if taken else no)
             return taken
