@@ -33,8 +33,7 @@ def server() -> Iterator[PostgresServer]:
 @pytest.fixture
 def url(server: PostgresServer) -> str:
     with psycopg.connect(server.url, autocommit=True) as db:
-        db.execute("DROP TABLE IF EXISTS sessions, actions, alerts, approvals, budgets, schema_version, "
-                   "flush_barrier")
+        db.execute("DROP TABLE IF EXISTS sessions, actions, alerts, approvals, budgets, schema_version")
     return f"{server.url}?reconnect_wait={WAIT}&reconnect_max={BACKOFF}"
 
 

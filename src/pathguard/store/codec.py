@@ -251,6 +251,20 @@ def action_args(row: ActionRow) -> tuple[Any, ...]:
     return (*v[:4], _ENCODE(v[4]), v[5], _ENCODE(list(v[6])), *v[7:])
 
 
+def variant_args(row: ActionRow, base: ActionRow, base_args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`action_args(row)` for a row that differs from `base` (whose args are `base_args`) only in
+    effect, reasons and deviation, as a scoped check's denied row does: nothing encoded twice."""
+    if row[:5] != base[:5] or row[8:] != base[8:]:
+        return action_args(row)
+    try:
+        check_state(row.effect, EFFECTS, "effect")
+        check_real(row.deviation, "deviation", optional=True)
+        reasons = texts_json(row.reasons, "reasons")
+    except InvalidRecord as exc:
+        raise _refused(f"action {row.seq!r} of session `{row.session_id}`", exc) from None
+    return (*base_args[:5], row.effect, reasons, row.deviation, *base_args[8:])
+
+
 def action_from_values(v: tuple[Any, ...]) -> ActionRow:
     """A row from `action_values`, with a parameter copy of its own for the reader."""
     return ActionRow._make((*v[:4], _copy(v[4], "params", 0), *v[5:]))

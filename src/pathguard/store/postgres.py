@@ -15,9 +15,9 @@ statement commits asynchronously, so the budget row's lock is released as soon
 as the commit is in the WAL buffers instead of after the fsync (holding it
 through the fsync would queue every agent of the scope behind each flush, about
 one commit latency per check for the whole scope); a durable check then waits
-for the flush with a one-row upsert on the durable connection (FLUSH: PostgreSQL
-flushes the WAL at commit only for a transaction that wrote WAL), which covers
-the earlier commit. If the server crashes in between, the unit and the row are
+for the flush with a tiny WAL-writing transaction on the durable connection
+(FLUSH: PostgreSQL flushes the WAL at commit only for a transaction that wrote
+WAL), which covers the earlier commit. If the server crashes in between, the unit and the row are
 lost together and the check, whose FLUSH failed, was denied.
 
 Failures: a lost connection is re-established in the background (`pg_link.py`);
@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pathguard.store.base import ActionRow, StoreInfo
-from pathguard.store.codec import action_args
+from pathguard.store.codec import action_args, variant_args
 from pathguard.store.errors import (
     StoreBroken,
     StoreConflict,
@@ -69,9 +69,9 @@ RESERVE_APPEND = (
     "WHERE NOT EXISTS (SELECT 1 FROM prior) AND EXISTS (SELECT 1 FROM known) RETURNING 1) "
     "SELECT (SELECT count(*) FROM r), EXISTS (SELECT 1 FROM known), prior.* "
     "FROM (SELECT 1) AS one LEFT JOIN prior ON true")
-FLUSH = ("INSERT INTO flush_barrier (pid, n) VALUES (pg_backend_pid(), 1) "
-         "ON CONFLICT (pid) DO UPDATE SET n = flush_barrier.n + 1")
-PG_ONLY = ("CREATE TABLE IF NOT EXISTS flush_barrier (pid INTEGER PRIMARY KEY, n BIGINT NOT NULL)",)
+# The smallest transaction that writes WAL (a transactional logical-decoding message, executable
+# by every role, ignored unless someone decodes it): its synchronous commit flushes the WAL.
+FLUSH = "SELECT pg_logical_emit_message(true, 'pathguard', '')"
 SHUTDOWN = frozenset({"57P01", "57P02", "57P03"})  # admin shutdown, crash shutdown, cannot connect now
 TRANSIENT = {"40001": "a serialization failure", "40P01": "a deadlock", "55P03": "a lock timeout",
              "57014": "a statement timeout or cancel", "53300": "too many connections",
@@ -91,13 +91,10 @@ PG = {**{key: numbered(sql) for key, sql in dialect(Q, "DOUBLE PRECISION").items
       "reserve_append": RESERVE_APPEND, "flush": FLUSH}
 
 
-def text(value: Any) -> bytes | None:
-    """A parameter in PostgreSQL's text format (`repr` of a float round-trips exactly)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value.encode()
-    return repr(value).encode() if isinstance(value, float) else str(value).encode()
+def row_texts(result: Any, i: int) -> tuple[str | None, ...]:
+    """Row `i` of a libpq result, as texts (None for NULL)."""
+    return tuple(None if v is None else v.decode() for v in map(result.get_value, [i] * result.nfields,
+                                                                 range(result.nfields)))
 
 
 def split_url(url: str) -> tuple[str, dict[str, float]]:
@@ -197,8 +194,6 @@ class PostgresStore(SQLStore):
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK,))
             db = _Pg(conn)
             info = prepare(db, "DOUBLE PRECISION", "BIGSERIAL", time.time(), f"`{self.url}`")
-            for statement in PG_ONLY:
-                db.rows(statement)
             if info.created_now:
                 text_ = created_text(f"in `{self.url}`", info.store_id)
                 db.rows("INSERT INTO alerts (session_id, ts, kind, text) VALUES ('', ?, 'store', ?)",
@@ -230,26 +225,27 @@ class PostgresStore(SQLStore):
         """One prepared statement through libpq: rows as texts, or the number of rows changed."""
         conn = self._link.conn(durable)
         name = key.encode()
-        values = [text(a) for a in args]
+        values = [None if a is None else a.encode() if type(a) is str
+                  else repr(a).encode() if type(a) is float  # text format: a float's repr round-trips
+                  else str(a).encode() for a in args]
         for attempt in (0, 1):
             if key not in conn.prepared:
                 self._check(conn, self._pg(conn, conn.pg.prepare, name, self._q[key].encode()))
                 conn.prepared.add(key)
             result = self._pg(conn, conn.pg.exec_prepared, name, values)
-            state = self._state(result)
-            if state == "26000" and attempt == 0:  # the server forgot it (DISCARD ALL): prepare again
+            if result.status in self._ok:
+                break
+            if attempt == 0 and self._state(result) == "26000":  # the server forgot it (DISCARD ALL)
                 conn.prepared.discard(key)
                 continue
             self._check(conn, result)
-            break
         if fetch == "count":
             return result.command_tuples
-        rows = [tuple(None if v is None else v.decode() for v in (result.get_value(i, j)
-                                                                   for j in range(result.nfields)))
-                for i in range(result.ntuples)]
+        if fetch == "result":
+            return result
         if fetch == "one":
-            return rows[0] if rows else None
-        return rows
+            return row_texts(result, 0) if result.ntuples else None
+        return [row_texts(result, i) for i in range(result.ntuples)]
 
     def _pg(self, conn: Conn, call: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -313,24 +309,25 @@ class PostgresStore(SQLStore):
     def reserve_append(self, scope: str, allowed: ActionRow, denied: ActionRow, *, durable: bool) -> bool:
         """One statement takes the unit and inserts the row (or answers from the row already stored,
         on a retry); a durable check then waits for the WAL flush (see the module docstring)."""
-        yes, no = action_args(allowed), action_args(denied)
+        yes = action_args(allowed)
+        no = variant_args(denied, allowed, yes)
         args = (scope, *yes[:5], yes[5], no[5], yes[6], no[6], yes[7], no[7], *yes[8:])
 
         def work() -> Any:
-            got = self._exec("reserve_append", args, "one", False)
+            got = self._exec("reserve_append", args, "result", False)
             if durable:
                 self._exec("flush", (), "count", True)
             return got
 
         got = self._attempt(work, retry=True, write=True)
-        stored = got[2:]
-        if stored[0] is not None:  # already there: a retry of a statement that had committed
+        if got.get_value(0, 2) is not None:  # already there: a retry of a statement that had committed
+            stored = row_texts(got, 0)[2:]
             if same_action(stored, yes) or same_action(stored, no):
                 return same_action(stored, yes)
             raise action_conflict(yes, self.url)
-        if got[1] != "t":
+        if got.get_value(0, 1) != b"t":
             raise self._unknown_scope(scope)
-        return bool(got[0] == "1")
+        return bool(got.get_value(0, 0) == b"1")
 
     def unit(self) -> AbstractContextManager[object]:
         """No grouping: the steps before the action row already commit without an fsync wait."""
