@@ -6,32 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from pg_server import PostgresMissing, PostgresServer
+from pg_server import empty_postgres
 
 from pathguard.store.base import Store, open_store
 
 BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-TABLES = "sessions, actions, alerts, approvals, budgets"
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    try:
-        server = PostgresServer(fsync=False)  # the tests check atomicity, not crash durability
-    except PostgresMissing as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with server as url:
-        yield url
-
-
-def empty_postgres(url: str) -> None:
-    """Every table of the trace store emptied (kept, with the store's identity)."""
-    with psycopg.connect(url, autocommit=True) as db:
-        exists = db.execute("SELECT to_regclass('sessions') IS NOT NULL").fetchone()
-        if exists and exists[0]:
-            db.execute(f"TRUNCATE {TABLES} RESTART IDENTITY")
 
 
 def make_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Store:

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import empty_postgres
+from pg_server import empty_postgres
 from pathguard.store.base import open_store
 
 HERE = Path(__file__).resolve().parent

@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import empty_postgres
+from pg_server import empty_postgres
 from pathguard.store.base import (
     ActionRow,
     AlertRow,

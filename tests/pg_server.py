@@ -95,3 +95,16 @@ class PostgresServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+TABLES = "sessions, actions, alerts, approvals, budgets"
+
+
+def empty_postgres(url: str) -> None:
+    """Every table of the trace store emptied (kept, with the store's identity)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        exists = db.execute("SELECT to_regclass('sessions') IS NOT NULL").fetchone()
+        if exists and exists[0]:
+            db.execute(f"TRUNCATE {TABLES} RESTART IDENTITY")
