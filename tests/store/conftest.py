@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg_server import empty_postgres
 
 from pathguard.store.base import Store, open_store
+from pg_server import empty_postgres
 
 BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pg_server import empty_postgres
 from pathguard.store.base import open_store
+from pg_server import empty_postgres
 
 HERE = Path(__file__).resolve().parent
 AT_ONCE, KILLS = 8, 16

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 from pg_proxy import ReplyCutter
-from pg_server import PostgresServer
 
 from pathguard.store.base import ActionRow, AlertRow, ApprovalRow, SessionRow, open_store
 from pathguard.store.errors import StoreBroken, StoreError, StoreUnavailable
 from pathguard.store.postgres import PostgresStore
+from pg_server import PostgresServer
 
 pytestmark = pytest.mark.postgres
 WAIT, BACKOFF = 0.1, 0.5

@@ -8,7 +8,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pg_server import empty_postgres
 from pathguard.store.base import (
     ActionRow,
     AlertRow,
@@ -19,6 +18,7 @@ from pathguard.store.base import (
     open_store,
 )
 from pathguard.store.errors import StoreConflict
+from pg_server import empty_postgres
 
 
 def approval(call_hash: str = "h1", **changes: object) -> ApprovalRow:
