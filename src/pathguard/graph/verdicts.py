@@ -11,10 +11,7 @@ are known and its `when` holds when its turn comes. If not, the first call
 that cannot run and why.
 
 `Walker` extends a walk by one call, so the enumerator shares the work of a
-common prefix between every path that extends it. Session states and
-(world, facts) states are interned to small integers and each step is cached
-in a table per state, so extending a walk is two list lookups once the table
-is warm.
+common prefix between every path that extends it.
 """
 
 from __future__ import annotations
@@ -50,9 +47,11 @@ class Halt:
     why: str
 
 
-Carry = tuple[int | Stop, int | Halt, int]
+Position = tuple[tuple[int, ...], int]
+"""The world and facts of a walk: each variable's value index, and the known facts as bits."""
+Carry = tuple[int | Stop, Position | Halt, int]
 """A walk so far: the session (an interned id, or where the policy stopped it), the world and
-facts (an interned id, or where a call could not run), and its length."""
+facts (or where a call could not run), and its length."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,39 +68,55 @@ class PathVerdict:
                 "reasons": [r.text for r in self.reasons], "executable": self.executable, "why": self.why}
 
 
+class _Call:
+    """What executability needs of one endpoint, compiled once: fact bits and value indices."""
+
+    __slots__ = ("needs", "produces", "sets", "when")
+
+    def __init__(self, needs: int, produces: int, when: tuple[tuple[int, frozenset[int]], ...],
+                 sets: tuple[tuple[int, int], ...]) -> None:
+        self.needs, self.produces, self.when, self.sets = needs, produces, when, sets
+
+
 class Walker:
-    """Extends walks by one call; caches every (session, call) decision and (world, call) step."""
+    """Extends walks by one call: decisions are cached per (interned session, call), sparsely
+    (a session meets few of the calls); the world and facts are carried along and stepped
+    directly (a few integer operations), so memory stays proportional to the sessions met,
+    not to the paths walked."""
 
     def __init__(self, world: World, policy: CompiledPolicy) -> None:
         self.world = world
         self.policy = policy
         self.index = {name: i for i, name in enumerate(world.names)}
-        self._variables = tuple(world.variables)
         root = SessionState.root(policy)
         self._sessions: list[SessionState] = [root]
         self._session_ids: dict[SessionState, int] = {root: 0}
-        self._moves: list[list[int | tuple[Verdict, tuple[Reason, ...]] | None]] = [[None] * len(self.index)]
-        start = (tuple(world.initial[v] for v in self._variables), world.initial_facts("discover"))
-        self._states: list[tuple[tuple[str, ...], frozenset[str]]] = [start]
-        self._state_ids = {start: 0}
-        self._steps: list[list[int | str | None]] = [[None] * len(self.index)]
+        self._moves: list[dict[int, int | tuple[Verdict, tuple[Reason, ...]]]] = [{}]
+        variables = tuple(world.variables)
+        slot = {v: i for i, v in enumerate(variables)}
+        value = {v: {x: i for i, x in enumerate(world.variables[v])} for v in variables}
+        bit = {f: 1 << i for i, f in enumerate(world.facts)}
+        self._calls = [_Call(sum(bit[f] for f in e.needs), sum(bit[f] for f in e.produces),
+                             tuple((slot[v], frozenset(value[v][x] for x in xs)) for v, xs in e.when),
+                             tuple((slot[v], value[v][x]) for v, x in e.sets))
+                       for e in world.endpoints]
+        self._start: Position = (tuple(value[v][world.initial[v]] for v in variables),
+                               sum(bit[f] for f in world.initial_facts("discover")))
+        self._facts = {b: f for f, b in bit.items()}
 
     def start(self) -> Carry:
-        return (0, 0, 0)
+        return (0, self._start, 0)
 
     def extend(self, carry: Carry, call: str) -> Carry:
         session, state, depth = carry
         code = self.index[call]
         if isinstance(session, int):
-            move = self._moves[session][code]
+            move = self._moves[session].get(code)
             if move is None:
                 move = self._move(session, code)
             session = move if isinstance(move, int) else Stop(depth, *move)
-        if isinstance(state, int):
-            step = self._steps[state][code]
-            if step is None:
-                step = self._step(state, code)
-            state = step if isinstance(step, int) else Halt(depth, step)
+        if isinstance(state, tuple):
+            state = self._step(state, code, depth)
         return (session, state, depth + 1)
 
     def leaf(self, carry: Carry, call: str) -> tuple[Verdict, bool]:
@@ -110,18 +125,17 @@ class Walker:
         session, state, _ = carry
         code = self.index[call]
         if isinstance(session, int):
-            move = self._moves[session][code]
+            move = self._moves[session].get(code)
             if move is None:
                 move = self._move(session, code)
             verdict: Verdict = "open" if isinstance(move, int) else move[0]
         else:
             verdict = session.verdict
-        if not isinstance(state, int):
+        if not isinstance(state, tuple):
             return verdict, False
-        step = self._steps[state][code]
-        if step is None:
-            step = self._step(state, code)
-        return verdict, isinstance(step, int)
+        values, facts = state
+        c = self._calls[code]
+        return verdict, c.needs & ~facts == 0 and all(values[s] in accepted for s, accepted in c.when)
 
     def _move(self, sid: int, code: int) -> int | tuple[Verdict, tuple[Reason, ...]]:
         """`decide()` on call `code` in session `sid`: the next session's id, or the stop."""
@@ -137,38 +151,32 @@ class Walker:
             if result < 0:
                 result = self._session_ids[after] = len(self._sessions)
                 self._sessions.append(after)
-                self._moves.append([None] * len(self.index))
+                self._moves.append({})
         self._moves[sid][code] = result
         return result
 
-    def _step(self, wid: int, code: int) -> int | str:
-        """Call `code` on world and facts `wid`: the next state's id, or why it cannot run."""
-        values, facts = self._states[wid]
-        e = self.world.endpoints[code]
-        missing = sorted(e.needs - facts)
-        result: int | str
+    def _step(self, state: Position, code: int, depth: int) -> Position | Halt:
+        """Call `code` from `state`: the world and facts after it, or why it cannot run."""
+        values, facts = state[0], state[1]
+        c = self._calls[code]
+        missing = c.needs & ~facts
         if missing:
-            result = (f"needs {', '.join(f'`{f}`' for f in missing)}, which nothing before it on the path "
-                      "reveals and an agent does not know at the start")
-        else:
-            slot = {v: i for i, v in enumerate(self._variables)}
-            broken = next(((v, xs) for v, xs in e.when if values[slot[v]] not in xs), None)
-            if broken is not None:
-                var, accepted = broken
-                wanted = " or ".join(x for x in self.world.variables[var] if x in accepted)
-                result = f"needs {var}={wanted}, but {var} is {values[slot[var]]} when its turn comes"
-            else:
-                after_values = list(values)
-                for var, value in e.sets:
-                    after_values[slot[var]] = value
-                after = (tuple(after_values), facts | e.produces)
-                result = self._state_ids.get(after, -1)
-                if result < 0:
-                    result = self._state_ids[after] = len(self._states)
-                    self._states.append(after)
-                    self._steps.append([None] * len(self.index))
-        self._steps[wid][code] = result
-        return result
+            names = sorted(f for b, f in self._facts.items() if missing & b)
+            return Halt(depth, f"needs {', '.join(f'`{f}`' for f in names)}, which nothing before it on "
+                        "the path reveals and an agent does not know at the start")
+        for s, accepted in c.when:
+            if values[s] not in accepted:
+                var = list(self.world.variables)[s]
+                domain = self.world.variables[var]
+                wanted = " or ".join(domain[i] for i in sorted(accepted))
+                now = domain[values[s]]
+                return Halt(depth, f"needs {var}={wanted}, but {var} is {now} when its turn comes")
+        if c.sets:
+            changed = list(values)
+            for s, v in c.sets:
+                changed[s] = v
+            values = tuple(changed)
+        return (values, facts | c.produces)
 
     def finish(self, calls: tuple[str, ...], carry: Carry) -> PathVerdict:
         session, state, _ = carry
