@@ -68,7 +68,8 @@ def verdicts(doc: dict) -> str:
     hazards = doc.get("hazards") or {}
     counts = {v: sum(1 for h in hazards.values() if h["verdict"] == v) for v in ("unsafe", "safe", "unknown")}
     limits = sorted({h.get("limit") for h in hazards.values() if h["verdict"] == "unknown"} - {None})
-    text = f"{len(hazards)} hazards: {counts['unsafe']} unsafe, {counts['safe']} safe, {counts['unknown']} unknown"
+    text = (f"{len(hazards)} hazards: {counts['unsafe']} unsafe, {counts['safe']} safe, "
+            f"{counts['unknown']} unknown")
     return text + (f" (limits: {'; '.join(limits)})" if limits else "")
 
 
@@ -87,7 +88,8 @@ def commands() -> None:
                 extra = ""
                 if command == "analyze":
                     p = doc["paths"]
-                    extra = (f"; {p['total']:,} paths{'' if p['complete'] else ' (lower bound: ' + ', '.join(p['limits']) + ')'}")
+                    bound = "" if p["complete"] else f" (lower bound: {', '.join(p['limits'])})"
+                    extra = f"; {p['total']:,} paths{bound}"
                 ok = "ok" if seconds <= 60 and mb <= 2048 else "OVER TARGET"
                 print(f"{command} {name}, defaults: {seconds:.1f} s, peak {mb:.0f} MB [{ok}: 60 s, 2 GB]; "
                       f"{verdicts(doc)}{extra}", flush=True)
@@ -164,7 +166,7 @@ def enumeration() -> None:
         spec = Path(tmp) / "clique.yaml"
         spec.write_text(dump(clique_around_a_bridge()))
         for extra in ([], ["--max-paths", "10"]):
-            seconds, mb, doc = child(["analyze", str(spec), "--no-check", *extra])
+            seconds, _, doc = child(["analyze", str(spec), "--no-check", *extra])
             p = doc["paths"]
             print(f"analyze 13-endpoint clique around a bridge {' '.join(extra) or '(defaults)'}: "
                   f"{seconds:.1f} s, {p['total']:,} paths, complete={p['complete']} "
