@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from pathguard.errors import PathguardError
@@ -89,6 +89,7 @@ def _fixed(key: str, step: Callable[[str], str]) -> str:
     return key
 
 
+@lru_cache(maxsize=4096)  # names recur (every session of an agent): the skeleton is computed once
 def identities(name: str) -> frozenset[str]:
     """The keys of a name: its skeleton, case folded, taken as written, in lower case and in upper
     case (`ALICE` is `alice`; `AIice`, with a capital I, is too; and `ALlCE` meets `ALICE` in upper
@@ -99,6 +100,7 @@ def identities(name: str) -> frozenset[str]:
                      for variant in (composed, composed.lower(), composed.upper(), composed.casefold()))
 
 
+@lru_cache(maxsize=4096)
 def identity(name: str) -> str:
     """The canonical key of a name (case folded, then its skeleton), for display and storage."""
     return _fixed(_checked(name).casefold(), lambda k: _skeleton(k).casefold())

@@ -43,7 +43,7 @@ from pathguard.semantics.tree import child_state, decide_lineage, host_closed, r
 from pathguard.store.base import ActionRow, AlertRow, ApprovalRow, SessionRow
 
 if TYPE_CHECKING:
-    from pathguard.policy.compile import EndpointPlan
+    from pathguard.policy.compile import CompiledPolicy, EndpointPlan
     from pathguard.runtime.guard import Guard
     from pathguard.runtime.intent import IntentTrack
 
@@ -156,7 +156,7 @@ class GuardedSession:
         if self._unconfirmed:
             self._flush_records()
         chain = self._lineage(now)
-        decision = decide_lineage(self._world, [(s.policy, s.state) for s in chain], endpoint)
+        decision = decide_lineage(self._world, self._pairs(chain), endpoint)
         if not unlockable(decision):
             return self._decided(chain, endpoint, args, decision, None, now=now)
         with self._store.unit():  # the request's steps and the action row: one commit on SQLite
@@ -179,7 +179,7 @@ class GuardedSession:
             return Checked(self.session_id, seq, endpoint, checked_params(args), effect, reasons, deviation,
                            approval_id)
         assert plan is not None  # allow implies a known endpoint
-        after = run_lineage([(s.policy, s.state) for s in chain], plan)
+        after = run_lineage(self._pairs(chain), plan)
         if track is not None:
             deviation = track.deviation_after(plan.index)
         row = ActionRow(self.session_id, seq, now, endpoint, args, "allow", reasons, deviation,
@@ -228,6 +228,13 @@ class GuardedSession:
             chain.append(session)
             session = session.parent
         return chain
+
+    @staticmethod
+    def _pairs(chain: list[GuardedSession]) -> tuple[tuple[CompiledPolicy, SessionState], ...]:
+        """The lineage as the semantics reads it: (policy, state) per session, nearest first."""
+        if len(chain) == 1:
+            return ((chain[0].policy, chain[0].state),)
+        return tuple([(s.policy, s.state) for s in chain])
 
     def _slide(self, now: float) -> None:
         """Drop calls older than the window and recount the window from the timestamps left."""

@@ -45,6 +45,8 @@ def decide_lineage(world: World, lineage: Lineage, call: str) -> Decision:
     wins and keeps the reasons of every session that gave it (nearest first)."""
     policy, state = lineage[0]
     decision = decide(world, policy, state, call)
+    if len(lineage) == 1:  # a root session: its own decision
+        return decision
     effect, reasons = decision.effect, decision.reasons
     for distance in range(1, len(lineage)):
         policy, state = lineage[distance]
@@ -62,7 +64,10 @@ def decide_lineage(world: World, lineage: Lineage, call: str) -> Decision:
 def run_lineage(lineage: Lineage, plan: EndpointPlan) -> tuple[SessionState, ...]:
     """The states after the call ran: counted in, and appended to the history of, the session
     and every ancestor (each closes when its own window's actions reach its own budget)."""
-    return tuple(executed(policy, state, plan) for policy, state in lineage)
+    if len(lineage) == 1:  # a root session (runs on every check: no generator for one state)
+        policy, state = lineage[0]
+        return (executed(policy, state, plan),)
+    return tuple([executed(policy, state, plan) for policy, state in lineage])
 
 
 def child_budget(policy: CompiledPolicy, parent: SessionState, asked: int | None) -> int | None:
