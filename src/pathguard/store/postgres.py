@@ -274,7 +274,8 @@ class PostgresStore(SQLStore):
         if state in TRANSIENT:
             raise StoreUnavailable(f"the trace store `{self.url}` is unavailable: {TRANSIENT[state]} "
                                    f"({message}); nothing was written, the call was denied: retry later")
-        raise StoreError(f"the trace store `{self.url}` failed: {message} (SQLSTATE {state})")
+        raise StoreError(f"the trace store `{self.url}` failed: {message} (SQLSTATE {state}); the call was "
+                         "denied (check the server's log and the role's privileges)")
 
     def _usable(self) -> None:
         if self._link.broken is not None:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from pathguard.store import codec
 from pathguard.store.base import (
@@ -30,6 +30,8 @@ from pathguard.store.base import (
     StoreInfo,
 )
 from pathguard.store.errors import StoreConflict, StoreError
+
+T = TypeVar("T")
 
 SESSION = "session_id, agent, intent, started, parent, final_state, ended, policy, root"
 ACTION = ("session_id, seq, ts, endpoint, params, effect, reasons, deviation, result, latency_ms, "
@@ -128,6 +130,14 @@ class SQLStore:
     def info(self) -> StoreInfo:
         raise NotImplementedError  # each driver's subclass keeps what it found at open
 
+    def _decode(self, decoder: Callable[[Sequence[Any]], T], row: Sequence[Any]) -> T:
+        """A row decoded, or StoreError naming this store if it is corrupt."""
+        try:
+            return decoder(row)
+        except StoreError as exc:
+            where = f"in the trace store `{self.url}`"
+            raise StoreError(str(exc).replace("in the trace store", where)) from exc
+
     def open_session(self, row: SessionRow, *, durable: bool = True) -> None:
         args = codec.session_args(row)
         if self._call("open_session", args, "count", durable) == 1:
@@ -164,16 +174,17 @@ class SQLStore:
     def sessions(self, limit: int = 100, agent: str | None = None) -> list[SessionRow]:
         rows = (self._call("sessions", (limit,), "all") if agent is None
                 else self._call("sessions_agent", (agent, limit), "all"))
-        return [codec.session_row(r) for r in rows]
+        return [self._decode(codec.session_row, r) for r in rows]
 
     def session(self, session_id: str) -> SessionTrace | None:
         row = self._call("session", (session_id,), "one")
         if row is None:
             return None
-        actions = tuple(codec.action_row(r) for r in self._call("actions", (session_id,), "all"))
+        rows = self._call("actions", (session_id,), "all")
+        actions = tuple(self._decode(codec.action_row, r) for r in rows)
         alerts = tuple(AlertRow(r[0], float(r[1]), r[2], r[3])
                        for r in self._call("alerts", (session_id,), "all"))
-        return SessionTrace(codec.session_row(row), actions, alerts)
+        return SessionTrace(self._decode(codec.session_row, row), actions, alerts)
 
     def tree_agents(self, root: str) -> list[str]:
         return [r[0] for r in self._call("tree_agents", (root,), "all")]
@@ -191,16 +202,16 @@ class SQLStore:
 
     def approval(self, approval_id: int) -> ApprovalRow | None:
         row = self._call("approval", (approval_id,), "one")
-        return None if row is None else codec.approval_row(row)
+        return None if row is None else self._decode(codec.approval_row, row)
 
     def latest_approval(self, call_hash: str) -> ApprovalRow | None:
         row = self._call("latest_approval", (call_hash,), "one")
-        return None if row is None else codec.approval_row(row)
+        return None if row is None else self._decode(codec.approval_row, row)
 
     def approvals(self, status: str | None = None) -> list[ApprovalRow]:
         rows = (self._call("approvals", (), "all") if status is None
                 else self._call("approvals_status", (status,), "all"))
-        return [codec.approval_row(r) for r in rows]
+        return [self._decode(codec.approval_row, r) for r in rows]
 
     def transition(self, approval_id: int, old: str, new: str, by: str | None = None,
                    at: float | None = None, *, signature: str | None = None, key: str | None = None,

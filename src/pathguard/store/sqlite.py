@@ -121,7 +121,8 @@ class SQLiteStore(SQLStore):
             self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
                                        timeout=BUSY_SECONDS)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the trace store `{url}`: {exc}") from exc
+            raise StoreError(f"cannot open the trace store `{url}`: {exc} (does the directory exist, and "
+                             "may this process write there?)") from exc
         try:
             self._info = self._setup(sync, existed)
             self._watch = FileWatch(self.path, url)
@@ -131,7 +132,8 @@ class SQLiteStore(SQLStore):
                 raise type(classify(exc, url, self.path))(
                     f"cannot open the trace store: {classify(exc, url, self.path)}") from exc
             if isinstance(exc, OSError):
-                raise StoreError(f"cannot open the trace store `{url}`: {exc}") from exc
+                raise StoreError(f"cannot open the trace store `{url}`: {exc} (may this process read and "
+                                 "write the file and its directory?)") from exc
             raise
         self._stop = threading.Event()
         self._wake = threading.Event()

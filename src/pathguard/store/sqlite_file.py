@@ -117,7 +117,8 @@ def classify(exc: sqlite3.Error, url: str, path: Path) -> StoreError:
     if primary in TRANSIENT:
         return StoreUnavailable(f"the trace store `{url}` is unavailable: {TRANSIENT[primary]} ({detail}); "
                                 "the call was denied, retry later")
-    return StoreError(f"the trace store `{url}` failed: {detail}")
+    return StoreError(f"the trace store `{url}` failed: {detail}; the call was denied (check the file, its "
+                      "permissions and the disk)")
 
 
 def leftovers(path: Path) -> list[Path]:
