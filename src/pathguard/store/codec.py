@@ -1,8 +1,9 @@
 """One codec for every back end: rows become database values here, and come back here.
 
-Parameters are stored as canonical JSON (sorted keys, no spaces, no NaN or
-Infinity, string keys only, UTF-8 text): the same value always has the same
-spelling, so stored rows, approval hashes and idempotent retries compare texts.
+Parameters are stored as canonical JSON (sorted keys, json's default separators
+as pathguard 0.1 stored them, no NaN or Infinity, string keys only, UTF-8 text):
+the same value always has the same spelling, so stored rows and idempotent
+retries compare texts.
 Anything else (bytes, sets, tuples, objects, `{1: v}`, NaN, a lone surrogate, a NUL
 in a name, a non-finite time, an integer outside the 32-bit columns) raises
 `InvalidRecord` before any back end writes anything, and the memory store keeps
@@ -32,8 +33,7 @@ MAX_JSON = 1 << 20           # characters of one encoded parameter object (1 MiB
 INT4 = (-(1 << 31), (1 << 31) - 1)  # seq, token_cost, approval_id, limits: PostgreSQL `integer`
 
 # encodes the checked copies `_copy` and `params_value` make: no cycles, finite numbers
-_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
-                           check_circular=False).encode
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False, check_circular=False).encode
 EFFECT_SET = frozenset(EFFECTS)
 JSON_TYPES = "str, int, float (finite), bool, None, list, or dict with string keys"
 
