@@ -286,20 +286,23 @@ class PostgresStore(SQLStore):
     def _attempt(self, work: Callable[[], T], *, retry: bool, write: bool) -> T:
         """Run `work`; if its connection is lost, mark it, and when `retry` allows, wait for the
         reconnection and run it once more. StoreUnavailable says whether a write may have committed."""
+        self._usable()
+        self._link.ready()  # waits for a reconnection outside the lock
         with self._lock:
-            self._usable()
             try:
                 return work()
             except Lost as lost:
                 self._link.lost(lost.conn, str(lost))
                 if not retry:
                     raise self._link.down(in_doubt=write) from None
+        self._link.ready(in_doubt=write)
+        with self._lock:
             try:
                 return work()
             except Lost as lost:
                 self._link.lost(lost.conn, str(lost))
                 raise self._link.down(in_doubt=write) from None
-            except StoreUnavailable as exc:  # still reconnecting: the first attempt's outcome is unknown
+            except StoreUnavailable as exc:  # down again: the first attempt's outcome is still unknown
                 raise StoreUnavailable(str(exc), in_doubt=write) from None
 
     def _call(self, key: str, args: Sequence[Any], fetch: str = "", durable: bool = True) -> Any:
