@@ -174,7 +174,7 @@ def agent(url: str, scope: str, calls: int, name: str, variant: str) -> None:
 
 def synchronous(store: PostgresStore) -> None:
     """The comparison: the one statement committed synchronously, no separate flush."""
-    from pathguard.store.codec import action_args, variant_args
+    from pathguard.store.rows import action_args, variant_args
 
     def reserve_append(scope: str, allowed: ActionRow, denied: ActionRow, *, durable: bool) -> bool:
         yes = action_args(allowed)
