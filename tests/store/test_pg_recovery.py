@@ -203,12 +203,11 @@ def test_an_emptied_database_is_noticed_and_fails_closed(server: PostgresServer,
         admin.execute("DROP TABLE sessions, actions, alerts, approvals, budgets, schema_version")
     with pytest.raises(StoreBroken, match="tables are gone"):
         store.scope_used("team")
-    with pytest.raises(StoreBroken):
-        store.open_session(SessionRow("s1", "ops", "i", 1.0))
-    store.close()
-
     again = open_store(url)  # a new store recreates the schema, and says it is new
     assert again.info().created_now
+    with pytest.raises(StoreBroken, match="tables are gone"):  # the first store stays broken
+        store.open_session(SessionRow("s1", "ops", "i", 1.0))
+    store.close()
     again.ensure_scope("team", 10)
     with psycopg.connect(server.url, autocommit=True) as admin:  # emptied, then every backend killed
         admin.execute("DROP TABLE sessions, actions, alerts, approvals, budgets, schema_version")

@@ -55,6 +55,7 @@ LOCK = 7_310_441  # advisory lock id: one process creates or migrates the schema
 LOG = logging.getLogger("pathguard.store")
 T = TypeVar("T")
 
+
 class PostgresStore(SQLStore):
     def __init__(self, url: str) -> None:
         super().__init__(PG)
@@ -80,8 +81,6 @@ class PostgresStore(SQLStore):
         self._link = Link(self._pair, self.url, options["reconnect_wait"], options["reconnect_max"])
         try:
             self._link.start()
-        except StoreError:
-            raise
         except psycopg.Error as exc:
             raise StoreUnavailable(f"cannot open the trace store `{self.url}`: {str(exc).strip()} "
                                    "(is the server running and the URL right?)") from exc
@@ -192,6 +191,15 @@ class PostgresStore(SQLStore):
             raise StoreError(f"the trace store `{self.url}` was closed: open it again")
 
     def _attempt(self, work: Callable[[], T], *, retry: bool, write: bool) -> T:
+        """`_attempts`, and a StoreBroken it meets stays: no later call may reach a database that
+        was emptied or replaced (a new store's fresh tables included)."""
+        try:
+            return self._attempts(work, retry=retry, write=write)
+        except StoreBroken as exc:
+            self._link.broken = self._link.broken or exc
+            raise self._link.broken from None
+
+    def _attempts(self, work: Callable[[], T], *, retry: bool, write: bool) -> T:
         """Run `work`; if its connection is lost, mark it, and when `retry` allows, wait for the
         reconnection and run it once more. StoreUnavailable says whether a write may have committed."""
         self._usable()

@@ -117,8 +117,8 @@ class SQLiteStore(SQLStore):
                                  "write the file and its directory?)") from exc
             raise
         self._checkpointer = Checkpointer(self.path, sync, self._watch, self._fail, self._break,
-                                          wal_soft=wal_soft, wal_hard=wal_hard, period=checkpoint_seconds,
-                                          quick_every=quick_check_seconds)
+                                          store_id=self._info.store_id, wal_soft=wal_soft, wal_hard=wal_hard,
+                                          period=checkpoint_seconds, quick_every=quick_check_seconds)
 
     def _setup(self, sync: str, existed: bool) -> StoreInfo:
         db = self._db

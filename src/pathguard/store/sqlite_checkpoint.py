@@ -45,9 +45,9 @@ def truncate(db: sqlite3.Connection) -> bool:
 
 class Checkpointer:
     def __init__(self, path: Path, sync: str, watch: FileWatch, failed: Callable[[sqlite3.Error], StoreError],
-                 broke: Callable[[StoreBroken], None], *, wal_soft: int, wal_hard: int, period: float,
-                 quick_every: float) -> None:
-        self.path, self.sync, self.watch = path, sync, watch
+                 broke: Callable[[StoreBroken], None], *, store_id: str, wal_soft: int, wal_hard: int,
+                 period: float, quick_every: float) -> None:
+        self.path, self.sync, self.watch, self.store_id = path, sync, watch, store_id
         self.failed, self.broke = failed, broke
         self.wal_soft, self.wal_hard, self.period, self.quick_every = wal_soft, wal_hard, period, quick_every
         self._stop = threading.Event()
@@ -95,6 +95,10 @@ class Checkpointer:
     def _checkpoint(self, db: sqlite3.Connection) -> None:
         try:
             size = self.watch.check()
+            found = db.execute("SELECT store_id FROM schema_version").fetchall()
+            if found != [(self.store_id,)]:
+                self._report(self.watch.broken("holds another trace store now (schema_version changed)"))
+                return
             if size > self.wal_soft:
                 db.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 db.execute("PRAGMA wal_checkpoint(RESTART)")
