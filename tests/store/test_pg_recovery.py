@@ -203,12 +203,11 @@ def test_an_emptied_database_is_noticed_and_fails_closed(server: PostgresServer,
         admin.execute("DROP TABLE sessions, actions, alerts, approvals, budgets, schema_version")
     with pytest.raises(StoreBroken, match="tables are gone"):
         store.scope_used("team")
-    with pytest.raises(StoreBroken):
-        store.open_session(SessionRow("s1", "ops", "i", 1.0))
-    store.close()
-
     again = open_store(url)  # a new store recreates the schema, and says it is new
     assert again.info().created_now
+    with pytest.raises(StoreBroken, match="tables are gone"):  # the first store stays broken
+        store.open_session(SessionRow("s1", "ops", "i", 1.0))
+    store.close()
     again.ensure_scope("team", 10)
     with psycopg.connect(server.url, autocommit=True) as admin:  # emptied, then every backend killed
         admin.execute("DROP TABLE sessions, actions, alerts, approvals, budgets, schema_version")
@@ -221,3 +220,36 @@ def test_an_emptied_database_is_noticed_and_fails_closed(server: PostgresServer,
             except StoreUnavailable:
                 time.sleep(0.1)
     again.close()
+
+
+def test_threads_fail_fast_together_while_down(server: PostgresServer, url: str) -> None:
+    """Twenty threads on one store during an outage: each waits for the reconnection on its own
+    (not queued behind the others' waits), so each is denied within about `reconnect_wait`."""
+    store = open_store(url)
+    store.ensure_scope("team", 10)
+    server.halt("fast")
+    try:
+        with pytest.raises(StoreUnavailable):
+            store.scope_used("team")  # notices the outage
+        spans: list[float] = []
+        errors: list[str] = []
+
+        def call() -> None:
+            began = time.monotonic()
+            try:
+                store.scope_used("team")
+            except StoreUnavailable as exc:
+                errors.append(str(exc))
+            spans.append(time.monotonic() - began)
+
+        threads = [threading.Thread(target=call) for _ in range(20)]
+        began = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(errors) == 20 and "is unavailable" in errors[0] and "retry later" in errors[0]
+        assert time.monotonic() - began < 20 * WAIT / 2  # side by side, not one after another
+    finally:
+        server.launch()
+    store.close()

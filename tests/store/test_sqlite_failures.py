@@ -188,3 +188,24 @@ def test_processes_sharing_a_file_never_overspend(tmp_path: Path) -> None:
     rows = [a for i in range(6) for a in store.session(f"a{i}").actions]  # type: ignore[union-attr]
     assert len(rows) == 240 and sum(a.effect == "allow" for a in rows) == 100
     store.close()
+
+
+def test_dropped_or_recreated_tables_fail_closed(tmp_path: Path) -> None:
+    """Someone with the file drops the tables (and a new store recreates them in the same file): the
+    running store must not carry on in the new, empty store."""
+    store = filled(tmp_path / "t.db", checkpoint_seconds=0.05)
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute("DROP TABLE actions")
+    db.close()
+    assert_unusable(store, "tables are gone or changed")
+    store.close()
+
+    other = filled(tmp_path / "u.db", checkpoint_seconds=0.05)
+    with sqlite3.connect(tmp_path / "u.db") as db:
+        db.execute("UPDATE schema_version SET store_id = 'someone else'")
+    db.close()
+    deadline = time.monotonic() + 5
+    while other._broken is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert_unusable(other, "holds another trace store now")
+    other.close()

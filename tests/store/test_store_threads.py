@@ -23,8 +23,9 @@ def fast_switching() -> Iterator[None]:
     sys.setswitchinterval(old)
 
 
-def worker(store: Store, index: int, start: threading.Barrier, won: Counter[str], ids: list[int],
+def worker(store: Store, index: int, start: threading.Barrier, results: list[Counter[str]], ids: list[int],
            errors: list[BaseException]) -> None:
+    won: Counter[str] = Counter()  # this thread's own count (a shared Counter's += is not atomic)
     try:
         session = f"t{index}"
         start.wait()
@@ -43,6 +44,7 @@ def worker(store: Store, index: int, start: threading.Barrier, won: Counter[str]
                 won[f"use {approval_id}"] += 1
     except BaseException as exc:
         errors.append(exc)
+    results.append(won)
 
 
 @pytest.mark.usefixtures("fast_switching")
@@ -51,14 +53,16 @@ def test_twenty_threads_share_one_store_safely(store: Store) -> None:
     ids = [store.open_approval(ApprovalRow(0, f"h{i}", "shared", "lead", ("lead",), "delete_volume", {"i": i},
                                            "approval", ("r",), "pending", 1.0, 9.0)) for i in range(REQUESTS)]
     start = threading.Barrier(THREADS)
-    won: Counter[str] = Counter()
+    results: list[Counter[str]] = []
     errors: list[BaseException] = []
-    threads = [threading.Thread(target=worker, args=(store, i, start, won, ids, errors)) for i in range(THREADS)]
+    threads = [threading.Thread(target=worker, args=(store, i, start, results, ids, errors))
+               for i in range(THREADS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert errors == []
+    won = sum(results, Counter())
     assert store.scope_used("team") == (LIMIT, LIMIT)
     assert won["unit"] == LIMIT
     rows = [a for i in range(THREADS) for a in store.session(f"t{i}").actions]  # type: ignore[union-attr]

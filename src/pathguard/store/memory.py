@@ -17,8 +17,9 @@ import uuid
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from pathguard.store import codec
+from pathguard.store import codec, rows
 from pathguard.store.base import (
+    APPROVAL_STATES,
     FINAL_STATES,
     ActionRow,
     AlertRow,
@@ -30,7 +31,7 @@ from pathguard.store.base import (
 from pathguard.store.errors import StoreConflict, StoreError
 from pathguard.store.schema import LATEST
 
-# positions in a stored approval: (id, *codec.approval_values(row))
+# positions in a stored approval: (id, *rows.approval_values(row))
 STATUS, CREATED, DECIDED_BY, DECIDED_AT, SIGNATURE, KEY = 9, 10, 12, 13, 15, 16
 
 
@@ -51,7 +52,7 @@ class MemoryStore:
         return self._info
 
     def open_session(self, row: SessionRow, *, durable: bool = True) -> None:
-        args = codec.session_args(row)
+        args = rows.session_args(row)
         with self._lock:
             stored = self._sessions.setdefault(row.session_id, args)
             if stored != args:
@@ -69,7 +70,7 @@ class MemoryStore:
                 self._sessions[session_id] = (*stored[:5], final_state, ended, *stored[7:])
 
     def append_action(self, row: ActionRow, *, durable: bool) -> None:
-        values = codec.action_values(row)
+        values = rows.action_values(row)
         with self._lock:
             self._insert_action(values)
 
@@ -78,7 +79,7 @@ class MemoryStore:
         if actions is None:
             actions = self._actions[args[0]] = {}
         stored = actions.setdefault(args[1], args)
-        if stored is not args and not codec.same_json(stored, args):
+        if stored is not args and not rows.same_json(stored, args):
             raise StoreConflict(f"action {args[1]} of session `{args[0]}` already exists with other values "
                                 "in the trace store `memory`: two writers share this session")
 
@@ -94,7 +95,7 @@ class MemoryStore:
                 actions[seq] = (*stored[:8], result, latency_ms, token_cost, stored[11])
 
     def add_alert(self, row: AlertRow) -> None:
-        args = codec.alert_args(row)
+        args = rows.alert_args(row)
         with self._lock:
             alerts = self._alerts.setdefault(row.session_id, [])
             if args not in alerts:  # idempotent, as the databases' insert-if-absent
@@ -102,8 +103,8 @@ class MemoryStore:
 
     def sessions(self, limit: int = 100, agent: str | None = None) -> list[SessionRow]:
         with self._lock:
-            rows = [codec.session_row(s) for s in self._sessions.values() if agent is None or s[1] == agent]
-        return sorted(rows, key=lambda s: (-s.started, s.session_id))[:limit]
+            found = [rows.session_row(s) for s in self._sessions.values() if agent is None or s[1] == agent]
+        return sorted(found, key=lambda s: (-s.started, s.session_id))[:limit]
 
     def session(self, session_id: str) -> SessionTrace | None:
         with self._lock:
@@ -112,7 +113,7 @@ class MemoryStore:
                 return None
             actions = [a for _, a in sorted(self._actions.get(session_id, {}).items())]
             alerts = sorted(self._alerts.get(session_id, []), key=lambda a: a[1])
-        return SessionTrace(codec.session_row(row), tuple(codec.action_from_values(a) for a in actions),
+        return SessionTrace(rows.session_row(row), tuple(rows.action_from_values(a) for a in actions),
                             tuple(AlertRow(*a) for a in alerts))
 
     def tree_agents(self, root: str) -> list[str]:
@@ -120,12 +121,12 @@ class MemoryStore:
             return sorted({s[1] for s in self._sessions.values() if s[8] == root})
 
     def open_approval(self, row: ApprovalRow, *, durable: bool = True) -> int:
-        args = codec.approval_values(row)
+        args = rows.approval_values(row)
         with self._lock:
             known = self._by_key.get((args[0], args[CREATED - 1]))
             stored = None if known is None else self._approvals[known - 1]
             if stored is not None and stored[STATUS] == "pending":  # the same request again: its id
-                if not codec.same_json(stored[1:], args):
+                if not rows.same_json(stored[1:], args):
                     raise StoreConflict(f"approval request {known} for the same call and time exists with "
                                         "other values in the trace store `memory`")
                 return int(stored[0])
@@ -140,23 +141,23 @@ class MemoryStore:
             if not 0 < approval_id <= len(self._approvals):
                 return None
             stored = self._approvals[approval_id - 1]
-        return codec.approval_from_values(stored[0], stored[1:])
+        return rows.approval_from_values(stored[0], stored[1:])
 
     def latest_approval(self, call_hash: str) -> ApprovalRow | None:
         with self._lock:
             approval_id = self._by_hash.get(call_hash)
             stored = None if approval_id is None else self._approvals[approval_id - 1]
-        return None if stored is None else codec.approval_from_values(stored[0], stored[1:])
+        return None if stored is None else rows.approval_from_values(stored[0], stored[1:])
 
     def approvals(self, status: str | None = None) -> list[ApprovalRow]:
         with self._lock:
-            rows = [a for a in self._approvals if status is None or a[STATUS] == status]
-        return [codec.approval_from_values(a[0], a[1:]) for a in rows]
+            found = [a for a in self._approvals if status is None or a[STATUS] == status]
+        return [rows.approval_from_values(a[0], a[1:]) for a in found]
 
     def transition(self, approval_id: int, old: str, new: str, by: str | None = None,
                    at: float | None = None, *, signature: str | None = None, key: str | None = None,
                    durable: bool = True) -> bool:
-        codec.check_state(new, codec.APPROVAL_STATES, "status")
+        codec.check_state(new, APPROVAL_STATES, "status")
         codec.check_text(by, "decided_by", optional=True)
         codec.check_real(at, "decided_at", optional=True)
         codec.check_text(signature, "signature", optional=True)
@@ -195,14 +196,14 @@ class MemoryStore:
         return True
 
     def reserve_append(self, scope: str, allowed: ActionRow, denied: ActionRow, *, durable: bool) -> bool:
-        yes, no = codec.action_values(allowed), codec.action_values(denied)
+        yes, no = rows.action_values(allowed), rows.action_values(denied)
         with self._lock:
             stored = self._actions.get(yes[0], {}).get(yes[1])
             if stored is not None:  # a retry: the unit was (or was not) taken the first time
-                if not (codec.same_json(stored, yes) or codec.same_json(stored, no)):
+                if not (rows.same_json(stored, yes) or rows.same_json(stored, no)):
                     raise StoreConflict(f"action {yes[1]} of session `{yes[0]}` already exists with other "
                                         "values in the trace store `memory`: two writers share this session")
-                return codec.same_json(stored, yes)
+                return rows.same_json(stored, yes)
             taken = self._take(scope)
             self._insert_action(yes if taken else no)
             return taken

@@ -73,16 +73,21 @@ class Link:
             self._pair = pair
             self._up.set()
 
-    def conn(self, durable: bool) -> Conn:
-        """The connection to use now; waits up to `wait` seconds for a reconnection in progress."""
-        pair = self._pair
-        if pair is None:
+    def ready(self, *, in_doubt: bool = False) -> None:
+        """Wait up to `wait` seconds for a reconnection in progress (callers hold no lock here, so
+        threads wait side by side); StoreUnavailable if the pair is still down."""
+        if self._pair is None:
             self._up.wait(self.wait)
             if self.broken is not None:
                 raise self.broken
-            pair = self._pair
-            if pair is None:
-                raise self.down()
+            if self._pair is None:
+                raise self.down(in_doubt=in_doubt)
+
+    def conn(self, durable: bool) -> Conn:
+        """The connection to use now (StoreUnavailable at once if the pair is down)."""
+        pair = self._pair
+        if pair is None:
+            raise self.down()
         return pair[0] if durable else pair[1]
 
     def down(self, *, in_doubt: bool = False) -> StoreUnavailable:

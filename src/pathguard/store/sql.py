@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from pathguard.store import codec
+from pathguard.store import codec, rows
 from pathguard.store.base import (
     APPROVAL_STATES,
     FINAL_STATES,
@@ -30,6 +30,8 @@ from pathguard.store.base import (
     StoreInfo,
 )
 from pathguard.store.errors import StoreConflict, StoreError
+
+T = TypeVar("T")
 
 SESSION = "session_id, agent, intent, started, parent, final_state, ended, policy, root"
 ACTION = ("session_id, seq, ts, endpoint, params, effect, reasons, deviation, result, latency_ms, "
@@ -93,13 +95,13 @@ def dialect(queries: dict[str, str], real: str) -> dict[str, str]:
 
 
 def same_session(stored: Sequence[Any], args: tuple[Any, ...]) -> bool:
-    return codec.session_row(stored) == codec.session_row(args)
+    return rows.session_row(stored) == rows.session_row(args)
 
 
 def same_action(stored: Sequence[Any], args: tuple[Any, ...]) -> bool:
     """The stored row, re-encoded, is the new one (texts compared canonically)."""
     try:
-        return codec.action_args(codec.action_row(stored)) == args
+        return rows.action_args(rows.action_row(stored)) == args
     except StoreError:
         return False
 
@@ -128,8 +130,16 @@ class SQLStore:
     def info(self) -> StoreInfo:
         raise NotImplementedError  # each driver's subclass keeps what it found at open
 
+    def _decode(self, decoder: Callable[[Sequence[Any]], T], row: Sequence[Any]) -> T:
+        """A row decoded, or StoreError naming this store if it is corrupt."""
+        try:
+            return decoder(row)
+        except StoreError as exc:
+            where = f"in the trace store `{self.url}`"
+            raise StoreError(str(exc).replace("in the trace store", where)) from exc
+
     def open_session(self, row: SessionRow, *, durable: bool = True) -> None:
-        args = codec.session_args(row)
+        args = rows.session_args(row)
         if self._call("open_session", args, "count", durable) == 1:
             return
         stored = self._call("session", (row.session_id,), "one")
@@ -143,7 +153,7 @@ class SQLStore:
         self._call("close_session", (final_state, ended, session_id))
 
     def append_action(self, row: ActionRow, *, durable: bool) -> None:
-        args = codec.action_args(row)
+        args = rows.action_args(row)
         if self._call("append_action", args, "count", durable) == 1:
             return
         stored = self._call("action", (row.session_id, row.seq), "one")
@@ -158,49 +168,50 @@ class SQLStore:
         self._call("update_action", (result, latency_ms, token_cost, session_id, seq))
 
     def add_alert(self, row: AlertRow) -> None:
-        args = codec.alert_args(row)
+        args = rows.alert_args(row)
         self._call("add_alert", (*args, *args))
 
     def sessions(self, limit: int = 100, agent: str | None = None) -> list[SessionRow]:
-        rows = (self._call("sessions", (limit,), "all") if agent is None
-                else self._call("sessions_agent", (agent, limit), "all"))
-        return [codec.session_row(r) for r in rows]
+        found = (self._call("sessions", (limit,), "all") if agent is None
+                 else self._call("sessions_agent", (agent, limit), "all"))
+        return [self._decode(rows.session_row, r) for r in found]
 
     def session(self, session_id: str) -> SessionTrace | None:
         row = self._call("session", (session_id,), "one")
         if row is None:
             return None
-        actions = tuple(codec.action_row(r) for r in self._call("actions", (session_id,), "all"))
+        found = self._call("actions", (session_id,), "all")
+        actions = tuple(self._decode(rows.action_row, r) for r in found)
         alerts = tuple(AlertRow(r[0], float(r[1]), r[2], r[3])
                        for r in self._call("alerts", (session_id,), "all"))
-        return SessionTrace(codec.session_row(row), actions, alerts)
+        return SessionTrace(self._decode(rows.session_row, row), actions, alerts)
 
     def tree_agents(self, root: str) -> list[str]:
         return [r[0] for r in self._call("tree_agents", (root,), "all")]
 
     def open_approval(self, row: ApprovalRow, *, durable: bool = True) -> int:
-        args = codec.approval_args(row)
+        args = rows.approval_args(row)
         got = self._call("open_approval", (*args, row.call_hash, row.created), "one", durable)
         if got is not None:
             return int(got[0])
         stored = self._call("pending_approval", (row.call_hash, row.created), "one")
-        if stored is None or codec.approval_row(stored)._replace(id=0) != codec.approval_row((0, *args)):
+        if stored is None or rows.approval_row(stored)._replace(id=0) != rows.approval_row((0, *args)):
             raise StoreConflict(f"an approval request for the same call and time exists with other values in "
                                 f"the trace store `{self.url}` (nothing was written)")
         return int(stored[0])
 
     def approval(self, approval_id: int) -> ApprovalRow | None:
         row = self._call("approval", (approval_id,), "one")
-        return None if row is None else codec.approval_row(row)
+        return None if row is None else self._decode(rows.approval_row, row)
 
     def latest_approval(self, call_hash: str) -> ApprovalRow | None:
         row = self._call("latest_approval", (call_hash,), "one")
-        return None if row is None else codec.approval_row(row)
+        return None if row is None else self._decode(rows.approval_row, row)
 
     def approvals(self, status: str | None = None) -> list[ApprovalRow]:
-        rows = (self._call("approvals", (), "all") if status is None
-                else self._call("approvals_status", (status,), "all"))
-        return [codec.approval_row(r) for r in rows]
+        found = (self._call("approvals", (), "all") if status is None
+                 else self._call("approvals_status", (status,), "all"))
+        return [self._decode(rows.approval_row, r) for r in found]
 
     def transition(self, approval_id: int, old: str, new: str, by: str | None = None,
                    at: float | None = None, *, signature: str | None = None, key: str | None = None,

@@ -12,34 +12,27 @@ is NORMAL by default: WAL commits reach the disk at the next checkpoint, so an O
 crash or power cut can lose the last commits. Add `?synchronous=full` to the URL
 to fsync every commit.
 
-The WAL stays bounded: a checkpointer thread copies it into the database every
-CHECKPOINT_SECONDS (PASSIVE: never blocks a writer). Under a steady stream of
-commits that never empties it (a reset needs a moment when every frame is
-copied), so once a commit finds it past WAL_SOFT the checkpointer follows with
-RESTART, which makes writers wait the few milliseconds it takes to finish; a
-commit that finds it past WAL_HARD (the checkpointers fell behind) checkpoints
-it itself in TRUNCATE mode before returning. `journal_size_limit` shrinks the
-file after each reset. Measured (bench_runtime.py): the WAL peaks near 17 MB
-under two writers committing flat out (40,000 commits), against 908 MB before.
-A long read transaction of another process can still hold a checkpoint back;
-nothing this store does can move it.
+The WAL stays bounded: the checkpointer thread (`sqlite_checkpoint.py`) keeps it
+near WAL_SOFT, and a commit that finds it past WAL_HARD (the checkpointers fell
+behind) checkpoints it itself in TRUNCATE mode before returning;
+`journal_size_limit` shrinks the file after each reset. Measured
+(bench_runtime.py): the WAL peaked at 17-32 MB under two writers committing
+40,000 rows flat out, against 908 MB before. A long read transaction of another
+process can still hold a checkpoint back; nothing this store does can move it.
 
 The file is watched (`sqlite_file.py`): deleted, replaced, overwritten or corrupt
-(quick_check at open, and again in the checkpointer every QUICK_CHECK_SECONDS or
-50 times as long as the last one took, while the file is at most
-QUICK_CHECK_BYTES; the header after every statement and in the checkpointer;
-SQLite's own corruption errors) makes the store unusable, with
-every later call raising StoreBroken. A store that creates a new database logs a warning and
-records a `store` alert, so a trace store deleted between runs does not restart
-unnoticed; one whose database is missing while its `-wal`/`-shm` remain refuses
-to open (the database was deleted in use).
+(quick_check at open and now and then in the checkpointer; the header after
+every statement; SQLite's own corruption errors) makes the store unusable, with
+every later call raising StoreBroken. A store that creates a new database logs a
+warning and records a `store` alert, so a trace store deleted between runs does
+not restart unnoticed; one whose database is missing while its `-wal`/`-shm`
+remain refuses to open (the database was deleted in use).
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -47,34 +40,23 @@ from pathlib import Path
 from typing import Any
 
 from pathguard.store.base import ActionRow, StoreInfo
-from pathguard.store.codec import action_args
 from pathguard.store.errors import StoreBroken, StoreError
+from pathguard.store.rows import action_args
 from pathguard.store.schema import created_text, prepare
 from pathguard.store.sql import Q, SQLStore, action_conflict, dialect, same_action
+from pathguard.store.sqlite_checkpoint import (
+    BUSY_SECONDS,
+    CHECKPOINT_SECONDS,
+    QUICK_CHECK_SECONDS,
+    WAL_HARD,
+    WAL_SOFT,
+    Checkpointer,
+    truncate,
+)
 from pathguard.store.sqlite_file import FileWatch, classify, leftovers
 
 SYNC = ("NORMAL", "FULL")
-CHECKPOINT_SECONDS = 1.0
-CHECKPOINT_GAP = 0.05  # at least this long between two checkpoints of one checkpointer
-WAL_SOFT = 4 << 20    # wake the checkpointer
-WAL_HARD = 64 << 20   # checkpoint (TRUNCATE) before the commit returns
-BUSY_SECONDS = 5.0    # wait for another process's lock at most this long, then StoreUnavailable
-QUICK_CHECK_SECONDS = 5.0  # the checkpointer re-reads every page at most this often, and at most
-QUICK_CHECK_SHARE = 0.02   # this share of its time (a slow check waits 50 times its duration) ...
-QUICK_CHECK_BYTES = 1 << 30  # ... while the database is at most this large
 LOG = logging.getLogger("pathguard.store")
-
-
-def truncate(db: sqlite3.Connection) -> bool:
-    """Checkpoint the whole WAL and empty it, waiting for other writers and readers (a
-    checkpoint already running elsewhere makes SQLite answer busy at once: ask again); False
-    if it could not within BUSY_SECONDS."""
-    deadline = time.monotonic() + BUSY_SECONDS
-    while db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.001)
-    return True
 
 
 class _Lite:
@@ -100,8 +82,7 @@ class SQLiteStore(SQLStore):
         super().__init__(dialect(Q, "REAL"))
         self.url = url
         self.path = Path(path)
-        self._wal_soft, self._wal_hard, self._period = wal_soft, wal_hard, checkpoint_seconds
-        self._quick_every = quick_check_seconds
+        self._wal_soft, self._wal_hard = wal_soft, wal_hard
         query = url.partition("?")[2]
         options = dict(item.partition("=")[::2] for item in query.split("&") if item)
         sync = options.pop("synchronous", "normal").upper()
@@ -121,7 +102,8 @@ class SQLiteStore(SQLStore):
             self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
                                        timeout=BUSY_SECONDS)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the trace store `{url}`: {exc}") from exc
+            raise StoreError(f"cannot open the trace store `{url}`: {exc} (does the directory exist, and "
+                             "may this process write there?)") from exc
         try:
             self._info = self._setup(sync, existed)
             self._watch = FileWatch(self.path, url)
@@ -131,13 +113,12 @@ class SQLiteStore(SQLStore):
                 raise type(classify(exc, url, self.path))(
                     f"cannot open the trace store: {classify(exc, url, self.path)}") from exc
             if isinstance(exc, OSError):
-                raise StoreError(f"cannot open the trace store `{url}`: {exc}") from exc
+                raise StoreError(f"cannot open the trace store `{url}`: {exc} (may this process read and "
+                                 "write the file and its directory?)") from exc
             raise
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._checkpointer = threading.Thread(target=self._checkpoints, args=(sync,),
-                                              name="pathguard-sqlite-checkpoint", daemon=True)
-        self._checkpointer.start()
+        self._checkpointer = Checkpointer(self.path, sync, self._watch, self._fail, self._break,
+                                          store_id=self._info.store_id, wal_soft=wal_soft, wal_hard=wal_hard,
+                                          period=checkpoint_seconds, quick_every=quick_check_seconds)
 
     def _setup(self, sync: str, existed: bool) -> StoreInfo:
         db = self._db
@@ -176,6 +157,9 @@ class SQLiteStore(SQLStore):
         if self._closed:
             raise StoreError(f"the trace store `{self.url}` was closed: open it again")
 
+    def _break(self, exc: StoreBroken) -> None:
+        self._broken = exc
+
     def _fail(self, exc: sqlite3.Error) -> StoreError:
         error = classify(exc, self.url, self.path)
         if isinstance(error, StoreBroken):
@@ -197,7 +181,7 @@ class SQLiteStore(SQLStore):
                 if isinstance(error, StoreBroken):
                     raise error from exc
         elif size > self._wal_soft:
-            self._wake.set()
+            self._checkpointer.wake()
 
     def _call(self, key: str, args: Sequence[Any], fetch: str = "", durable: bool = True) -> Any:
         with self._lock:
@@ -276,70 +260,11 @@ class SQLiteStore(SQLStore):
                 yield
             self._verified()
 
-    # -- the checkpointer ----------------------------------------------------------------
-    def _checkpoints(self, sync: str) -> None:
-        """Checkpoint on a connection of its own every CHECKPOINT_SECONDS, or when a commit finds
-        the WAL past WAL_SOFT; re-read the whole file now and then (`_quick_check`)."""
-        try:
-            db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
-                                 timeout=BUSY_SECONDS)
-            db.execute(f"PRAGMA synchronous={sync}")
-            db.execute(f"PRAGMA journal_size_limit={self._wal_soft}")
-        except sqlite3.Error as exc:
-            self._fail(exc)
-            return
-        due = time.monotonic() + self._quick_every
-        try:
-            while not self._stop.is_set() and self._broken is None:
-                self._wake.wait(self._period)
-                self._wake.clear()
-                self._checkpoint(db)
-                self._stop.wait(CHECKPOINT_GAP)  # leave the checkpoint lock to others in between
-                if time.monotonic() >= due and self._broken is None:
-                    started = time.monotonic()
-                    self._quick_check(db)
-                    took = time.monotonic() - started
-                    due = started + max(self._quick_every, took / QUICK_CHECK_SHARE)
-        finally:
-            db.close()
-
-    def _quick_check(self, db: sqlite3.Connection) -> None:
-        """Pages the store's own connection serves from its cache can rot on disk unseen: read them
-        all again (this connection's cache is reset by every commit of the store's connection)."""
-        try:
-            if self.path.stat().st_size > QUICK_CHECK_BYTES:
-                return
-            found = db.execute("PRAGMA quick_check").fetchall()
-        except sqlite3.Error as exc:
-            self._fail(exc)
-            return
-        except OSError:
-            return  # the file watch reports a missing file
-        if found != [("ok",)]:
-            what = "; ".join(str(r[0]) for r in found[:3])
-            self._broken = self._watch.broken(f"is corrupt (quick_check: {what})")
-
-    def _checkpoint(self, db: sqlite3.Connection) -> None:
-        """PASSIVE; past WAL_SOFT also RESTART, so the next writer starts the WAL afresh."""
-        try:
-            size = self._watch.check()
-            if size > self._wal_soft:
-                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                db.execute("PRAGMA wal_checkpoint(RESTART)")
-            elif size:
-                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        except StoreBroken as exc:
-            self._broken = exc
-        except sqlite3.Error as exc:
-            self._fail(exc)  # broken marks the store; busy and the like wait for the next round
-
     def close(self) -> None:
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            self._stop.set()
-            self._wake.set()
-            self._checkpointer.join()
+            self._checkpointer.stop()
             self._db.close()
             self._watch.close()

@@ -114,10 +114,14 @@ def classify(exc: sqlite3.Error, url: str, path: Path) -> StoreError:
     if primary in BROKEN or type(exc) is sqlite3.DatabaseError:
         reason = BROKEN.get(primary or 11, "the file is corrupt")
         return StoreBroken(f"the trace store `{url}` is unusable: {reason} ({detail}). {_restore(path)}")
+    if "no such table" in str(exc) or "no such column" in str(exc):
+        return StoreBroken(f"the trace store `{url}` is unusable: its tables are gone or changed ({detail}): "
+                           f"they were dropped while in use. {_restore(path)}")
     if primary in TRANSIENT:
         return StoreUnavailable(f"the trace store `{url}` is unavailable: {TRANSIENT[primary]} ({detail}); "
                                 "the call was denied, retry later")
-    return StoreError(f"the trace store `{url}` failed: {detail}")
+    return StoreError(f"the trace store `{url}` failed: {detail}; the call was denied (check the file, its "
+                      "permissions and the disk)")
 
 
 def leftovers(path: Path) -> list[Path]:
