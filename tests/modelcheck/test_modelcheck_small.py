@@ -102,12 +102,16 @@ def test_subagents_cannot_split_a_forbidden_pair_across_sessions() -> None:
     """SPEC §3: a child's call is decided against its parent too, whose history holds the pair
     (the old checker answered `list_volumes, spawn, child1:unmount_volume` here)."""
     w = world()
+    forbidden = "forbidden:\n  - {first: list_volumes, then: unmount_volume, within: 10}\n"
     p = policy(w, "policy: p\nbudget: {window_minutes: 10, max_actions: 6}\nsubagents: {max_budget: 3}\n"
-                  "forbidden:\n  - {first: list_volumes, then: unmount_volume, within: 10}\n")
+               + forbidden)
     assert run(w, p).hazards["data_loss"].verdict == "safe"
-    for n in (1, 2):
-        h = run(w, p, subagents=n).hazards["data_loss"]
-        assert h.verdict == "safe" and h.engine == "explicit"
+    h = run(w, p, subagents=1).hazards["data_loss"]
+    assert h.verdict == "safe" and h.engine == "explicit"
+    small = policy(w, "policy: p\nbudget: {window_minutes: 10, max_actions: 4}\nsubagents: {max_budget: 2}\n"
+                   + forbidden)  # two children, and a state space the explicit search exhausts in a second
+    h = run(w, small, subagents=2).hazards["data_loss"]
+    assert h.verdict == "safe" and h.engine == "explicit"
     with pytest.raises(PathguardError, match="explicit engine only"):
         run(w, p, "smt", subagents=1)
 

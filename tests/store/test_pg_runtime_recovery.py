@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg_server import PostgresServer
 
 from pathguard.runtime import Guard
+from pg_server import PostgresServer
 
 ENDPOINTS = Path(__file__).resolve().parent.parent / "runtime" / "data" / "endpoints.yaml"
 

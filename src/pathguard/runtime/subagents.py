@@ -1,7 +1,8 @@
 """Spawning sub-agents at run time: the rules are `pathguard.semantics.tree`'s.
 
-The child's budget is `child_budget` (the least of what it asks, the policy's
-`subagents.max_budget` and its parent's remaining actions); its calls are then
+The child's budget is `spawn_budget` (the least of what it asks, the policy's
+`subagents.max_budget` and its parent's remaining actions; none when the parent or an
+ancestor is closed); its calls are then
 decided against it and every ancestor and counted in all of them (the
 session's `check`). When the policy has an intent threshold, a child declares
 its own intent, which must be at least that similar (cosine) to its parent's,
@@ -18,7 +19,7 @@ from pathguard.runtime.decision import ApprovalRequired, Checked, Denied
 from pathguard.runtime.identity import identities
 from pathguard.runtime.intent import cosine
 from pathguard.semantics.effect import Effect, Reason
-from pathguard.semantics.tree import child_budget
+from pathguard.semantics.tree import spawn_budget
 from pathguard.store.base import ApprovalRow
 
 if TYPE_CHECKING:
@@ -36,10 +37,9 @@ def spawn(parent: GuardedSession, intent: str, asked: int, agent: str | None = N
         now = guard.clock()
         params = {"intent": intent, "budget": asked}
         chain = parent._lineage(now)
-        closed = next((s for s in chain if s.state.closed), None)
-        budget = 0 if closed is not None else child_budget(parent.policy, parent.state, asked)
+        budget = spawn_budget(parent._pairs(chain), asked)
         if budget == 0:
-            why = ("subagents: the parent's session tree is closed" if closed is not None else
+            why = ("subagents: the parent's session tree is closed" if any(s.state.closed for s in chain) else
                    "subagents: the parent has no budget left to give a sub-agent")
             parent._alert(now, "spawn", f"spawn of a sub-agent refused: {why}")
             raise Denied(Checked(parent.session_id, 0, "spawn", params, Effect.DENY,

@@ -5,9 +5,9 @@ their canonical JSON), and they are stored in the trace. So anything that has
 no single JSON spelling is refused before any counter changes: bytes, sets,
 tuples, objects, NaN and infinities, non-string keys (a grant for `{"1": v}`
 must never serve `{1: v}`), values nested or sized beyond what a tool call
-needs, and text no store can keep (NUL, lone surrogates). What `checked_params` returns is a fresh copy the caller cannot reach,
-so mutating the original (or a returned copy) changes no stored row, hash or
-other check.
+needs, and text no store can keep (NUL, lone surrogates). What
+`checked_params` returns is a fresh copy the caller cannot reach, so mutating
+the original (or a returned copy) changes no stored row, hash or other check.
 """
 
 from __future__ import annotations

@@ -70,6 +70,15 @@ def run_lineage(lineage: Lineage, plan: EndpointPlan) -> tuple[SessionState, ...
     return tuple([executed(policy, state, plan) for policy, state in lineage])
 
 
+def spawn_budget(lineage: Lineage, asked: int | None) -> int | None:
+    """The budget of a child the first session of `lineage` spawns: 0 (no child) when it or an
+    ancestor is closed (a closed session closes its descendants), else `child_budget`."""
+    if any(state.closed for _, state in lineage):
+        return 0
+    policy, parent = lineage[0]
+    return child_budget(policy, parent, asked)
+
+
 def child_budget(policy: CompiledPolicy, parent: SessionState, asked: int | None) -> int | None:
     """The least of `asked`, `subagents.max_budget` and the parent's remaining actions in its
     window (`policy` is the parent's own); None when none of them sets a limit. 0: no child."""
@@ -146,7 +155,7 @@ def spawn_in_tree(policy: CompiledPolicy, tree: Tree, parent: int, asked: int | 
     """The tree after session `parent` spawned a child (asking for `asked` actions; None asks for
     as many as it may get), or None when the parent cannot give a child any budget."""
     member = tree[parent]
-    budget = child_budget(policy.with_budget(member.budget), member.state, asked)
+    budget = spawn_budget(lineage(policy, tree, parent), asked)
     if budget == 0:
         return None
     return (*tree, Member(parent, budget, child_state(member.state, policy.with_budget(budget))))
