@@ -1,0 +1,174 @@
+"""The labelled set in `corpus/labels/`: its file format, and scoring an import against it.
+
+A label file says, for one spec of `corpus/specs/`, which operations are destructive (with a
+class) and, for a sample of operations that need an existing resource's identifier, which read
+operations reveal it and which create a new one (`corpus/LABELLING.md`). Operations are keyed
+`METHOD /path` (MCP: the tool name) so the labels do not depend on the importer's naming.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+METHODS = ("get", "put", "post", "delete", "patch")
+
+Klass = Literal["delete", "data-loss", "irreversible", "money", "credential", "outage"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProducerSample(_Strict):
+    operation: str
+    parameter: str
+    revealed_by: list[str]
+    created_by: list[str] = []
+
+
+class Labels(_Strict):
+    spec: str
+    api_class: Literal["payment", "cloud", "database", "dns-cdn", "mcp"]
+    split: Literal["dev", "held-out"]
+    operations: int = Field(ge=1)
+    destructive: dict[str, Klass]
+    producers: list[ProducerSample]
+
+
+def operation_keys(spec: Path) -> list[str]:
+    """Every operation of a spec, keyed as the labels key them (read without pathguard)."""
+    text = spec.read_text()
+    data: Any = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, Loader=yaml.CSafeLoader)
+    if isinstance(data.get("tools"), list):
+        return [str(tool["name"]) for tool in data["tools"]]
+    return [f"{method.upper()} {path}" for path, item in data["paths"].items()
+            for method in METHODS if isinstance(item, dict) and method in item]
+
+
+def load_labels(path: Path) -> tuple[Labels, list[str]]:
+    """The labels of one file, and every problem found: unknown keys, a wrong operation count."""
+    labels = Labels.model_validate(yaml.safe_load(path.read_text()))
+    keys = operation_keys(CORPUS / "specs" / labels.spec)
+    known = set(keys)
+    problems = [] if len(keys) == labels.operations else [
+        f"{path.name}: `operations` says {labels.operations}, the spec has {len(keys)}"]
+    named = [*labels.destructive]
+    for sample in labels.producers:
+        named += [sample.operation, *sample.revealed_by, *sample.created_by]
+    problems += [f"{path.name}: `{key}` is not an operation of {labels.spec}" for key in named if key not in known]
+    return labels, problems
+
+
+def all_labels() -> list[Labels]:
+    out = []
+    for path in sorted((CORPUS / "labels").glob("*.yaml")):
+        labels, problems = load_labels(path)
+        if problems:
+            raise ValueError("; ".join(problems))
+        out.append(labels)
+    return out
+
+
+@dataclass
+class Score:
+    """What one import got right against one label file."""
+
+    spec: str
+    split: str
+    api_class: str
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    missed: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    recalls: list[float] = field(default_factory=list)
+    link_tp: int = 0
+    link_fp: int = 0
+    reachable: int = 0
+    samples: int = 0
+    link_notes: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def link_recall(self) -> float:
+        return sum(self.recalls) / len(self.recalls) if self.recalls else 1.0
+
+    @property
+    def link_precision(self) -> float:
+        return self.link_tp / (self.link_tp + self.link_fp) if self.link_tp + self.link_fp else 1.0
+
+
+def key_of(call: str | None) -> str | None:
+    """The label key of an imported endpoint, from its `call` (`MCP tool x` -> `x`)."""
+    if not call:
+        return None
+    return call.removeprefix("MCP tool ")
+
+
+def score(labels: Labels, draft: Any) -> Score:
+    """Destructive precision/recall and producer-link precision/recall of one imported draft.
+
+    Links: for each sample, the fact the importer made the parameter into (the need whose
+    evidence names it); its producers that are reads are scored against `revealed_by`; a
+    producer in `created_by` counts as a wrong link (created ids must stay apart); other
+    producers are not scored. A sample is reachable when some revealing read is linked.
+    """
+    result = Score(labels.spec, labels.split, labels.api_class)
+    by_key = {key_of(ep.call): ep for ep in draft.endpoints.values()}
+    for key, ep in by_key.items():
+        truth, said = key in labels.destructive, ep.destructive
+        result.tp += truth and said
+        result.fp += said and not truth
+        result.fn += truth and not said
+        if truth and not said:
+            result.missed.append(f"{key} ({labels.destructive[key]})")
+        if said and not truth:
+            result.extra.append(str(key))
+    for sample in labels.producers:
+        result.samples += 1
+        ep = by_key.get(sample.operation)
+        fact = _fact_for(ep, sample.parameter) if ep is not None else None
+        producers = set() if fact is None else {
+            key_of(p.call) for p in draft.endpoints.values() if fact in p.produces}
+        reads = {k for k in producers if _is_read(k, by_key)}
+        truth = set(sample.revealed_by)
+        tp = len(reads & truth)
+        fp = len(reads - truth) + len(producers & set(sample.created_by))
+        result.link_tp += tp
+        result.link_fp += fp
+        if truth:
+            result.recalls.append(tp / len(truth))
+        result.reachable += tp > 0 or not truth
+        if tp < len(truth) or fp:
+            result.link_notes.append(
+                f"{sample.operation} [{sample.parameter}] -> {fact}: missing "
+                f"{sorted(truth - reads)}, wrong {sorted((reads - truth) | (producers & set(sample.created_by)))}")
+    return result
+
+
+def _fact_for(ep: Any, parameter: str) -> str | None:
+    marks = (f"`{{{parameter}}}`", f"`{parameter}`")
+    for fact, why in ep.needs.items():
+        if any(mark in why for mark in marks):
+            return str(fact)
+    return None
+
+
+def _is_read(key: str | None, by_key: dict[str | None, Any]) -> bool:
+    ep = by_key.get(key)
+    return ep is not None and ep.kind == "read"
