@@ -46,7 +46,8 @@ class Labels(_Strict):
 def operation_keys(spec: Path) -> list[str]:
     """Every operation of a spec, keyed as the labels key them (read without pathguard)."""
     text = spec.read_text()
-    data: Any = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, Loader=yaml.CSafeLoader)
+    data: Any = json.loads(text) if text.lstrip().startswith("{") else \
+        yaml.load(text, Loader=yaml.CSafeLoader)
     if isinstance(data.get("tools"), list):
         return [str(tool["name"]) for tool in data["tools"]]
     return [f"{method.upper()} {path}" for path, item in data["paths"].items()
@@ -63,7 +64,8 @@ def load_labels(path: Path) -> tuple[Labels, list[str]]:
     named = [*labels.destructive]
     for sample in labels.producers:
         named += [sample.operation, *sample.revealed_by, *sample.created_by]
-    problems += [f"{path.name}: `{key}` is not an operation of {labels.spec}" for key in named if key not in known]
+    problems += [f"{path.name}: `{key}` is not an operation of {labels.spec}"
+                 for key in named if key not in known]
     return labels, problems
 
 
@@ -124,7 +126,8 @@ def score(labels: Labels, draft: Any) -> Score:
     """Destructive precision/recall and producer-link precision/recall of one imported draft.
 
     Links: for each sample, the fact the importer made the parameter into (the need whose
-    evidence names it); its producers that are reads are scored against `revealed_by`; a
+    evidence names it); its producers that are reads (GET; MCP: read tools) are scored against
+    `revealed_by`; a
     producer in `created_by` counts as a wrong link (created ids must stay apart); other
     producers are not scored. A sample is reachable when some revealing read is linked.
     """
@@ -148,7 +151,8 @@ def score(labels: Labels, draft: Any) -> Score:
         reads = {k for k in producers if _is_read(k, by_key)}
         truth = set(sample.revealed_by)
         tp = len(reads & truth)
-        fp = len(reads - truth) + len(producers & set(sample.created_by))
+        wrong = (reads - truth) | (producers & set(sample.created_by))
+        fp = len(wrong)
         result.link_tp += tp
         result.link_fp += fp
         if truth:
@@ -157,7 +161,7 @@ def score(labels: Labels, draft: Any) -> Score:
         if tp < len(truth) or fp:
             result.link_notes.append(
                 f"{sample.operation} [{sample.parameter}] -> {fact}: missing "
-                f"{sorted(truth - reads)}, wrong {sorted((reads - truth) | (producers & set(sample.created_by)))}")
+                f"{sorted(truth - reads)}, wrong {sorted(wrong)}")
     return result
 
 
@@ -170,5 +174,9 @@ def _fact_for(ep: Any, parameter: str) -> str | None:
 
 
 def _is_read(key: str | None, by_key: dict[str | None, Any]) -> bool:
+    """A GET (OpenAPI; a POST used as a search is not scored), or a read tool (MCP)."""
     ep = by_key.get(key)
-    return ep is not None and ep.kind == "read"
+    if ep is None or key is None:
+        return False
+    method = key.split(" ", 1)[0]
+    return method == "GET" if method.isupper() and " /" in key else ep.kind == "read"
