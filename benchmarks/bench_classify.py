@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from labels import CORPUS, Score, all_labels, score  # noqa: E402
+from labels import CORPUS, Score, all_labels, score
 
-from pathguard.importers.detect import import_file  # noqa: E402
+from pathguard.importers.detect import import_file
 
 
 def main() -> int:

@@ -12,10 +12,10 @@ of creating a volume and destroying that same new volume. Each link keeps its ev
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from pathguard.importers.draft import Draft
-from pathguard.importers.naming import same_noun
 
 ITEM = "@item"      # the element of a list of scalars (`names: [string]`)
 
@@ -54,18 +54,52 @@ _GENERIC_FIELDS = frozenset({"id", "uuid", "name", "type", "key", "slug", "label
                              "number", "version", "state", "kind", "role", "email", "description"})
 
 
-def refers(field: str, need: Need, is_list: bool) -> str | None:
-    """The noun a field of some object refers to, if it carries `need`: `instance_id`,
-    `attached_to_instance`, `server` (a scalar named after the noun), `instance_ids`."""
-    fact = {need.fact} if need.fact not in _GENERIC_FIELDS else set()
-    for noun in need.refs or need.nouns:
-        bare = {noun} if noun not in _GENERIC_FIELDS else set()
-        names = {*fact, f"{noun}_id", f"{noun}_uuid", *bare} if not is_list else \
-            {f"{noun}_ids", *(f"{f}s" for f in fact), *({f"{noun}s", noun + "es"} if bare else set())}
-        if field in names or (not is_list and field.endswith((f"_{noun}_id", f"_{noun}"))
-                              and need.fact.endswith(("_id", "_uuid"))):
-            return noun
-    return None
+def suffixes(name: str) -> list[str]:
+    """`attached_to_instance` -> itself, `to_instance`, `instance`: the nouns it may name."""
+    ws = name.split("_")
+    return ["_".join(ws[i:]) for i in range(len(ws))]
+
+
+class _Index:
+    """Every fact by the nouns and field names that reveal it, so linking looks each field of
+    each response up once instead of testing it against every fact."""
+
+    def __init__(self, info: dict[str, Need]) -> None:
+        self.info = info
+        self.by_noun: dict[str, list[str]] = defaultdict(list)
+        self.scalar: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.suffix: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.listed: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for fact, need in sorted(info.items()):
+            for noun in need.nouns:
+                self.by_noun[noun].append(fact)
+            own_fact = [fact] if fact not in _GENERIC_FIELDS else []
+            for noun in need.refs or need.nouns:
+                bare = [noun] if noun not in _GENERIC_FIELDS else []
+                for name in (*own_fact, f"{noun}_id", f"{noun}_uuid", *bare):
+                    self.scalar[name].append((fact, noun))
+                if fact.endswith(("_id", "_uuid")):
+                    for name in (f"{noun}_id", noun):      # `primary_cluster_id`, `attached_to_instance`
+                        self.suffix[name].append((fact, noun))
+                for name in (f"{noun}_ids", *(f"{f}s" for f in own_fact),
+                             *((f"{noun}s", noun + "es") if bare else ())):
+                    self.listed[name].append((fact, noun))
+
+    def own(self, record: Record) -> list[str]:
+        """Facts whose nouns name `record`'s objects (`vke_cluster` objects are clusters)."""
+        return [f for noun in suffixes(record.owner) for f in self.by_noun.get(noun, ())]
+
+    def refs(self, record: Record) -> list[tuple[str, str, str]]:
+        """(field, fact, noun) of the fields of `record` that refer to something."""
+        out = []
+        for field in sorted(record.scalars):
+            hits = list(self.scalar.get(field, ()))
+            for suffix in suffixes(field)[1:]:
+                hits += self.suffix.get(suffix, ())
+            out += [(field, fact, noun) for fact, noun in hits]
+        for field in sorted(record.lists):
+            out += [(field + "[]", fact, noun) for fact, noun in self.listed.get(field, ())]
+        return out
 
 
 def link(draft: Draft, needs: dict[str, list[Need]], records: dict[str, list[Record]],
@@ -83,18 +117,14 @@ def link(draft: Draft, needs: dict[str, list[Need]], records: dict[str, list[Rec
                 carriers=tuple(dict.fromkeys(seen.carriers + need.carriers)),
                 refs=tuple(dict.fromkeys((seen.refs or seen.nouns) + (need.refs or need.nouns))),
                 scope=tuple(dict.fromkeys(seen.scope + need.scope)))
+    index = _Index(info)
     for name, ep in draft.endpoints.items():
         own = {n.fact for n in needs.get(name, ())}
-        for fact, need in sorted(info.items()):
-            if fact in own:
-                continue
-            why = _revealed(records.get(name, ()), need) or _named(reveals, name, need)
-            if why:
-                ep.produces[fact] = why
-            else:
-                kept = _created(records.get(name, ()), need)
-                if kept:
-                    ep.notes.append(kept)
+        found, kept = _revealed(records.get(name, ()), index, own)
+        for fact, why in sorted(_named(reveals, name, index, own).items()):
+            found.setdefault(fact, why)
+        ep.produces.update(sorted(found.items()))
+        ep.notes += [why for fact, why in sorted(kept.items()) if fact not in found]
     produced = {f for ep in draft.endpoints.values() for f in ep.produces}
     for name, ep in draft.endpoints.items():
         for need in needs.get(name, ()):
@@ -103,39 +133,41 @@ def link(draft: Draft, needs: dict[str, list[Need]], records: dict[str, list[Rec
             ep.needs.setdefault(need.fact, need.evidence)
 
 
-def _revealed(records: list[Record] | tuple[Record, ...], need: Need) -> str | None:
+def _revealed(records: list[Record] | tuple[Record, ...], index: _Index,
+              own: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(fact -> evidence) of what the objects reveal, and (fact -> note) of new ones kept apart."""
+    found: dict[str, str] = {}
+    kept: dict[str, str] = {}
     for record in records:
-        if record.own and "" not in need.scope and record.scope not in need.scope and \
-                record.owner == need.nouns[0]:
-            continue        # `/object-storage/clusters` are not the clusters of `/kubernetes/clusters/{id}`
-        if not record.created and any(same_noun(record.owner, n) for n in need.nouns):
+        for fact in index.own(record):
+            need = index.info[fact]
+            if fact in own or fact in found:
+                continue
+            if record.own and "" not in need.scope and record.scope not in need.scope and \
+                    record.owner == need.nouns[0]:
+                continue        # `/object-storage/clusters` are not `/kubernetes/clusters/{id}`
             field = _carrier(record, need)
-            if field:
-                return _where(record, field)
+            if field and not record.created:
+                found[fact] = _where(record, field)
+            elif field and fact not in kept:
+                kept[fact] = (f"creates a {record.owner}: {_where(record, field)} names the new one, "
+                              f"kept apart from `{fact}` (an existing {record.owner})")
     for record in records:
-        for field in sorted(record.scalars):
-            noun = refers(field, need, is_list=False)
-            if noun and not same_noun(record.owner, noun) and \
-                    not (record.creates and same_noun(noun, record.creates)):
-                return f"{record.where}.{field} (refers to a {noun})"
-        for field in sorted(record.lists):
-            noun = refers(field, need, is_list=True)
-            if noun and not (record.creates and same_noun(noun, record.creates)):
-                return f"{record.where}.{field}[] (refers to {noun}s)"
-    return None
+        for field, fact, noun in index.refs(record):
+            if fact in own or fact in found or noun in suffixes(record.owner):
+                continue        # an object's own field is not a reference to another
+            if record.creates and noun in suffixes(record.creates):
+                continue        # the new object a create returns
+            plural = field.endswith("[]")
+            found[fact] = f"{record.where}.{field} (refers to {noun + 's' if plural else 'a ' + noun})"
+    return found, kept
 
 
-def _created(records: list[Record] | tuple[Record, ...], need: Need) -> str | None:
-    for record in records:
-        if record.created and any(same_noun(record.owner, n) for n in need.nouns) and _carrier(record, need):
-            return (f"creates a {record.owner}: {_where(record, _carrier(record, need) or '')} names the "
-                    f"new one, kept apart from `{need.fact}` (an existing {record.owner})")
-    return None
-
-
-def _named(reveals: dict[str, dict[str, str]] | None, name: str, need: Need) -> str | None:
+def _named(reveals: dict[str, dict[str, str]] | None, name: str, index: _Index,
+           own: set[str]) -> dict[str, str]:
     found = (reveals or {}).get(name, {})
-    return next((found[n] for n in need.nouns if n in found), None)
+    return {fact: why for noun, why in found.items() for fact in index.by_noun.get(noun, ())
+            if fact not in own}
 
 
 def _where(record: Record, field: str) -> str:
