@@ -190,10 +190,12 @@ def test_unusable_tools_are_skipped_with_warnings(tmp_path: Path) -> None:
     assert [(p.field, p.code, p.severity) for p in draft.problems] == [
         ("tools[1].name", "duplicate", "warning"), ("tools[2]", "invalid", "warning")]
     path = tmp_path / "t.json"
-    path.write_text(json.dumps({"tools": [{"name": "getA"}, {"name": "get_a"}]}))
+    path.write_text(json.dumps({"tools": [{"name": "get_a"}, {"name": "x"}, {"name": "get_a"}]}, indent=1))
+    second = [i + 1 for i, line in enumerate(path.read_text().splitlines()) if '"get_a"' in line][1]
+    assert [(p.code, p.line) for p in import_file(path).draft.problems] == [("duplicate", second)]
     with pytest.raises(InputError) as exc:
         import_file(path, strict=True)
-    assert [p.code for p in exc.value.problems] == ["duplicate"]
+    assert [(p.code, p.line) for p in exc.value.problems] == [("duplicate", second)]
 
 
 def _listing(key: str, fields: dict) -> dict:

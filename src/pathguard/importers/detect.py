@@ -72,7 +72,7 @@ def import_file(path: str | Path, fmt: str | None = None, overrides: str | Path 
     text = read_text(path)
     fmt = fmt or sniff(text)
     data: Any = parse_data(text, name)
-    draft = draft_from_openapi(data, name, text) if fmt == "openapi" else draft_from_mcp(data, name)
+    draft = draft_from_openapi(data, name, text) if fmt == "openapi" else draft_from_mcp(data, name, text)
     if strict and draft.problems:
         raise InputError([Problem(p.file, p.line, p.field, p.code, p.message, p.hint)
                           for p in draft.problems])

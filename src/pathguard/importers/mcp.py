@@ -16,6 +16,7 @@ describe that thing (by name or description, or by an `outputSchema`).
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ _SAYS_ID = re.compile(r"\b(id|ids|identifier|uuid)\b", re.IGNORECASE)
 _SAYS_NAME = re.compile(r"\bname\b", re.IGNORECASE)
 
 
-def draft_from_mcp(data: Any, file: str) -> Draft:
+def draft_from_mcp(data: Any, file: str, text: str | None = None) -> Draft:
     tools = data.get("tools") if isinstance(data, dict) else None
     if not isinstance(tools, list) or not tools:
         raise InputError([Problem(file, None, "tools", "invalid",
@@ -66,7 +67,9 @@ def draft_from_mcp(data: Any, file: str) -> Draft:
             continue
         name = naming.snake(tool["name"])
         if name in valid:
-            draft.problems.append(Problem(file, None, f"tools[{i}].name", "duplicate",
+            line = _nth_line(text, json.dumps(tool["name"]),
+                             sum(1 for t in tools[:i] if isinstance(t, dict) and t.get("name") == tool["name"]))
+            draft.problems.append(Problem(file, line, f"tools[{i}].name", "duplicate",
                                           f"tool `{tool['name']}` gives the endpoint name `{name}` a tool "
                                           "before it already has; tool skipped", None, "warning"))
             continue
@@ -103,6 +106,18 @@ def draft_from_mcp(data: Any, file: str) -> Draft:
         draft.report.append(f"{len(defaults)} classification{plural} came from MCP defaults "
                             f"(annotation missing): {', '.join(defaults)}")
     return draft
+
+
+def _nth_line(text: str | None, needle: str, n: int) -> int | None:
+    """The line of the `n`-th (0-based) occurrence of `needle` in `text`."""
+    if text is None:
+        return None
+    at = -1
+    for _ in range(n + 1):
+        at = text.find(needle, at + 1)
+        if at < 0:
+            return None
+    return text.count("\n", 0, at) + 1
 
 
 def _alias(noun: str) -> str:

@@ -188,6 +188,8 @@ def _operation(schemas: Schemas, path: str, method: str, op: dict[str, Any],
     shared = as_list(as_dict(refs.resolve(raw_item)).get("parameters"))
     params = _parameters(refs, shared + as_list(op.get("parameters")))
     body = json_schema(refs.resolve(op.get("requestBody")))
+    if body is not None:
+        schemas.node(body)              # a body that is not a schema is an OddSchema here
     kind = METHOD_KIND.get(method, "write")
     ep = DraftEndpoint(name=name, kind=kind, resource=resource, call=f"{method.upper()} {path}",
                        description=_description(op) or " ".join(naming.words(name)).capitalize())
