@@ -67,8 +67,8 @@ def draft_from_mcp(data: Any, file: str, text: str | None = None) -> Draft:
             continue
         name = naming.snake(tool["name"])
         if name in valid:
-            line = _nth_line(text, json.dumps(tool["name"]),
-                             sum(1 for t in tools[:i] if isinstance(t, dict) and t.get("name") == tool["name"]))
+            before = sum(1 for t in tools[:i] if isinstance(t, dict) and t.get("name") == tool["name"])
+            line = _nth_line(text, json.dumps(tool["name"]), before)
             draft.problems.append(Problem(file, line, f"tools[{i}].name", "duplicate",
                                           f"tool `{tool['name']}` gives the endpoint name `{name}` a tool "
                                           "before it already has; tool skipped", None, "warning"))
