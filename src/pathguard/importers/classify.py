@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pathguard.importers import vocab
+from pathguard.importers import naming, vocab
 from pathguard.importers.naming import words
 
 _IRREVERSIBLE = next(p for k, p in vocab.PHRASES if k == "irreversible")
@@ -74,6 +74,8 @@ def verb_class(ws: list[str], context: set[str]) -> tuple[str, str] | None:
                 klass = "irreversible"
         if klass is None:
             continue
+        if w in vocab.PENDING and context & vocab.UNDO_VERBS:
+            return None                                   # cancel a scheduled deletion
         if w in ("stop", "cancel", "reset", "halt", "kill", "expire", "upgrade", "remove") and \
                 context & vocab.HARMLESS_OBJECTS:
             continue
@@ -101,7 +103,10 @@ def classify(s: Signals) -> Verdict:
     cred = _credential_update(s, context)
     if cred:
         return Verdict("credential", cred)
-    hit = verb_class(s.verb_words + first, context)
+    # `POST /payments/{id}/refunds` creates a refund, but "Record refund for invoice" writes one down
+    bookkeeping = bool(first) and first[0] in ("record", "log", "note", "track", "list", "get", "search")
+    tail = [naming.singular(s.tail)] if s.tail and s.method not in ("get", "tool") and not bookkeeping else []
+    hit = verb_class(s.verb_words + first + tail, context)
     if hit:
         return Verdict(hit[0], f"verb `{hit[1]}`")
     money = _money_create(s, summary)
@@ -186,10 +191,13 @@ def _enum(s: Signals) -> tuple[str, str] | None:
     for f in s.flags:
         if f.read_only:
             continue
-        for value in f.enum:
+        for value in f.enum:                      # a value that names an end state (`FINALIZED`)
+            klass = vocab.VALUE_CLASS.get("_".join(_norm(value)))
+            if klass:
+                return klass, f"`{f.name}` may be `{value}`"
+        for value in f.enum:                      # a value that names a destructive action
             vw = _norm(value)
-            klass = vocab.VALUE_CLASS.get("_".join(vw)) or next(
-                (vocab.VALUE_CLASS[w] for w in vw if w in vocab.VALUE_CLASS), None)
+            klass = next((vocab.VALUE_CLASS[w] for w in vw if w in vocab.VALUE_CLASS), None)
             hit = verb_class(vw, set(vw))
             hit = hit if hit and hit[0] != "money" else None     # `BANK_TRANSFER` is a means, not a move
             if (klass or (hit and hit[0])) == "delete" and set(vw) & vocab.UNLINK_VERBS and \

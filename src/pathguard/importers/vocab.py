@@ -22,7 +22,7 @@ VERB_CLASS = {
     "upgrade": "irreversible", "finalize": "irreversible", "failover": "irreversible",
     "expire": "irreversible",
     "refund": "money", "payout": "money", "cashout": "money", "withdraw": "money",
-    "disburse": "money", "donate": "money",
+    "disburse": "money", "donate": "money", "pay": "money", "void": "money",
     "revoke": "credential", "rotate": "credential", "regenerate": "credential",
     "invalidate": "credential",
     "halt": "outage", "shutdown": "outage", "poweroff": "outage", "stop": "outage", "kill": "outage",
@@ -32,7 +32,10 @@ VERB_CLASS = {
 #: Verbs that move or release money only when the call is about a payment (`capture` a
 #: payment, `void` an authorisation, `cancel` an order); elsewhere `cancel` and `transfer` are
 #: one-way changes (cancel a subscription, transfer ownership).
-MONEY_VERBS = frozenset({"capture", "void", "charge", "pay", "reverse", "reversal", "cancel", "transfer"})
+MONEY_VERBS = frozenset({"capture", "charge", "reverse", "reversal", "cancel", "transfer"})
+#: Nouns of a pending destruction: cancelling or stopping one destroys nothing.
+PENDING = frozenset({"deletion", "removal", "termination"})
+UNDO_VERBS = frozenset({"cancel", "abort", "undo", "stop", "restore", "recover"})
 PAYMENT_WORDS = frozenset({
     "payment", "payments", "authorization", "authorizations", "authorisation", "authorisations",
     "authorized", "authorised", "charge", "charges", "capture", "captures", "refund", "refunds",
