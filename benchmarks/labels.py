@@ -127,7 +127,8 @@ def score(labels: Labels, draft: Any) -> Score:
 
     Links: for each sample, the fact the importer made the parameter into (the need whose
     evidence names it); its producers that are reads (GET; MCP: read tools) are scored against
-    `revealed_by`; a
+    `revealed_by` less the calls that take the same parameter themselves (`GET
+    /zones/{zone}/aliases` lists other zones, but an agent that can call it already has one); a
     producer in `created_by` counts as a wrong link (created ids must stay apart); other
     producers are not scored. A sample is reachable when some revealing read is linked.
     """
@@ -149,7 +150,8 @@ def score(labels: Labels, draft: Any) -> Score:
         producers = set() if fact is None else {
             key_of(p.call) for p in draft.endpoints.values() if fact in p.produces}
         reads = {k for k in producers if _is_read(k, by_key)}
-        truth = set(sample.revealed_by)
+        # a call that needs the identifier itself is never where an agent first learns it
+        truth = {k for k in sample.revealed_by if not _takes(k, sample.operation, sample.parameter)}
         tp = len(reads & truth)
         wrong = (reads - truth) | (producers & set(sample.created_by))
         fp = len(wrong)
@@ -163,6 +165,13 @@ def score(labels: Labels, draft: Any) -> Score:
                 f"{sample.operation} [{sample.parameter}] -> {fact}: missing "
                 f"{sorted(truth - reads)}, wrong {sorted(wrong)}")
     return result
+
+
+def _takes(key: str, operation: str, parameter: str) -> bool:
+    """Whether `key` takes `parameter` where `operation` does: the same path up to it."""
+    mark = "{" + parameter + "}"
+    path, own = key.partition(" ")[2], operation.partition(" ")[2]
+    return mark in own and mark in path and path.split(mark)[0] == own.split(mark)[0]
 
 
 def _fact_for(ep: Any, parameter: str) -> str | None:

@@ -154,9 +154,12 @@ def _revealed(records: list[Record] | tuple[Record, ...], index: _Index,
                               f"kept apart from `{fact}` (an existing {record.owner})")
     for record in records:
         for field, fact, noun in index.refs(record):
-            if fact in own or fact in found or noun in suffixes(record.owner):
+            if fact in own or fact in found:
+                continue
+            nouns = index.info[fact].nouns
+            if any(n in suffixes(record.owner) for n in (noun, *nouns)):
                 continue        # an object's own field is not a reference to another
-            if record.creates and noun in suffixes(record.creates):
+            if record.creates and any(n in suffixes(record.creates) for n in (noun, *nouns)):
                 continue        # the new object a create returns
             plural = field.endswith("[]")
             found[fact] = f"{record.where}.{field} (refers to {noun + 's' if plural else 'a ' + noun})"
