@@ -153,9 +153,10 @@ def _classify(ep: DraftEndpoint, tool: dict[str, Any], ws: list[str], flags: lis
               on_item: bool) -> None:
     hints = {k: v for k, v in as_dict(tool.get("annotations")).items() if isinstance(v, bool)}
     title = str(as_dict(tool.get("annotations")).get("title") or tool.get("title") or "")
-    verdict = classify(Signals("tool", ws, title if naming.words(title)[:1] != ws[:1] else "",
-                               str(tool.get("description") or ""), flags=flags, on_item=on_item))
     read_only, destructive = hints.get("readOnlyHint"), hints.get("destructiveHint")
+    # a read-only hint is overruled by the tool's name or description, not by its filters' values
+    verdict = classify(Signals("tool", ws, title, str(tool.get("description") or ""),
+                               flags=[] if read_only is True else flags, on_item=on_item))
     if read_only is True and not verdict.klass:
         ep.kind = "read"
         ep.notes.append("kind read: readOnlyHint true (an untrusted hint; nothing in the name or description "

@@ -33,13 +33,13 @@ VERB_CLASS = {
 #: payment, `void` an authorisation, `cancel` an order); elsewhere `cancel` and `transfer` are
 #: one-way changes (cancel a subscription, transfer ownership).
 MONEY_VERBS = frozenset({"capture", "charge", "reverse", "reversal", "cancel", "transfer"})
-#: Nouns of a pending destruction: cancelling or stopping one destroys nothing.
-PENDING = frozenset({"deletion", "removal", "termination"})
-UNDO_VERBS = frozenset({"cancel", "abort", "undo", "stop", "restore", "recover"})
+#: Nouns of something pending: cancelling or declining one destroys nothing.
+PENDING = frozenset({"deletion", "removal", "termination", "transfer"})
+UNDO_VERBS = frozenset({"cancel", "abort", "undo", "stop", "restore", "recover", "decline", "reject"})
 PAYMENT_WORDS = frozenset({
     "payment", "payments", "authorization", "authorizations", "authorisation", "authorisations",
     "authorized", "authorised", "charge", "charges", "capture", "captures", "refund", "refunds",
-    "payout", "payouts", "transfer", "transfers", "funds", "fund", "order", "orders", "transaction",
+    "payout", "payouts", "funds", "fund", "order", "orders", "transaction",
     "transactions", "cashout", "psp", "card", "balance",
 })
 #: Objects whose cancellation is final although no money moves.
