@@ -19,6 +19,8 @@ from pathguard.importers.naming import words
 _IRREVERSIBLE = next(p for k, p in vocab.PHRASES if k == "irreversible")
 #: Order of preference when a call shows more than one class.
 _ORDER = ("delete", "data-loss", "money", "credential", "outage", "irreversible")
+#: A flag named `delete_protection` guards against the verb it names.
+_GUARDS = frozenset({"protection", "protected", "lock", "locked", "safeguard", "guard", "prevention"})
 _UPDATE_VERBS = frozenset({"update", "set", "replace", "change", "put", "patch", "modify", "edit"})
 
 
@@ -175,9 +177,10 @@ def _flag(s: Signals) -> tuple[str, str] | None:
             continue
         if f.name in vocab.SWITCH_FLAGS and s.on_item and s.top_level and s.method in ("put", "patch"):
             return "outage", f"flag `{f.name}: false` switches the whole resource off"
-        hit = verb_class(words(f.name), set())
-        if hit and hit[0] in ("delete", "data-loss"):
-            return "data-loss", f"flag `{f.name}` ({hit[1]})"
+        name = words(f.name)
+        hit = verb_class(name[:1], set())
+        if hit and hit[0] in ("delete", "data-loss") and not set(name[1:]) & _GUARDS:
+            return "data-loss", f"flag `{f.name}` ({hit[1]})"     # `delete_data`, `drop_volumes`
     return None
 
 

@@ -94,6 +94,20 @@ def words(text: str) -> list[str]:
     return [w for w in snake(text).split("_") if w]
 
 
+def verb_words(op_id: str) -> list[str]:
+    """The words of an operation id that can be its verb: every word of its `snake`, `kebab`
+    or `dotted` parts, but of a camel-case part only the first (`getCluster`, `DeleteCluster`),
+    since later humps are nouns: `applePay` pays nothing, `PayPal` is a name."""
+    out: list[str] = []
+    for token in _NON_WORD.split(op_id):
+        parts = words(token)
+        if not _CAMEL.search(token):
+            out += parts
+        else:   # `postRebuildLinodeInstance`: an HTTP method first, then the verb
+            out += parts[:2] if parts[:1] and parts[0] in ("get", "post", "put", "patch", "head") else parts[:1]
+    return out
+
+
 def same_noun(owner: str, noun: str) -> bool:
     """Whether objects called `owner` are the `noun` a parameter names: the same noun, or a
     qualified form of it (`vke_cluster` objects are clusters)."""

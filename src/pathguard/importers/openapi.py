@@ -196,7 +196,7 @@ def _operation(schemas: Schemas, path: str, method: str, op: dict[str, Any],
     literal = [s for s in segs if not s.param and not s.action and naming.snake(s.text) != verb]
     collection = naming.snake(literal[-1].text) if literal else resource
     signals = Signals(
-        method=method, verb_words=naming.words(op_id) + naming.words(verb or ""),
+        method=method, verb_words=naming.verb_words(op_id) + naming.words(verb or ""),
         summary=str(op.get("summary") or ""), description=str(op.get("description") or ""),
         collection=collection, tail=naming.snake(segs[-1].text) if segs and not segs[-1].param else None,
         on_item=any(s.param for s in segs),

@@ -98,6 +98,7 @@ SWITCH_FLAGS = frozenset({"active", "is_active"})
 
 #: Enum values of an update's field that make it destructive (`status: CANCELED`).
 VALUE_CLASS = {"finalized": "irreversible", "canceled": "irreversible", "cancelled": "irreversible",
+               "expired": "irreversible",
                "failing_over": "irreversible", "failover": "irreversible", "revoke": "credential",
                "revoked": "credential", "deleted": "delete", "terminated": "delete",
                "destroyed": "delete", "remove": "delete", "delete": "delete"}
@@ -112,7 +113,8 @@ _PHRASES = (
                   r"\bwith the contents of\b|\b(prior|previous|earlier) version\b"),
     ("irreversible", r"\bcannot be undone\b|\birreversibl[ey]\b|\bcan ?not be (reversed|rolled back)\b|"
                      r"\bcan only (grow|be increased|be set once)\b|\bcannot be shrunk\b|"
-                     r"\bcan only be set once\b|\bpermanently\b"),
+                     r"\bcan only be set once\b|\bpermanently (delet|remov|destroy|eras|lost)|"
+                     r"\bto the latest\b[^.]{0,40}\bversion\b"),
     ("outage", r"\bforcefully\b|\bcuts? (the )?power\b|"
                r"\bwithout (giving|waiting for)\b[^.]{0,40}\bgraceful|\bhard reset\b|"
                r"\bwill be unavailable\b"),
