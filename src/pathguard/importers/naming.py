@@ -104,7 +104,8 @@ def verb_words(op_id: str) -> list[str]:
         if not _CAMEL.search(token):
             out += parts
         else:   # `postRebuildLinodeInstance`: an HTTP method first, then the verb
-            out += parts[:2] if parts[:1] and parts[0] in ("get", "post", "put", "patch", "head") else parts[:1]
+            method = bool(parts) and parts[0] in ("get", "post", "put", "patch", "head")
+            out += parts[:2] if method else parts[:1]
     return out
 
 
