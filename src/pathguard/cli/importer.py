@@ -20,6 +20,7 @@ from pathguard.errors import InputError, Problem
 from pathguard.importers.detect import Imported, import_file
 from pathguard.importers.draft import Draft
 from pathguard.importers.emit import emit
+from pathguard.importers.state import CLASS_SUFFIX
 
 _SHOWN = 12
 
@@ -81,7 +82,7 @@ def report(result: Imported, output: str) -> str:
     kinds = Counter(ep.kind for ep in eps)
     irreversible = [ep.name for ep in eps if ep.reversible is False]
     facts = sorted({f for ep in eps for f in (*ep.needs, *ep.produces)})
-    lifecycle = [v for v in draft.variables if not v.endswith("_destroyed")]
+    lifecycle = [v for v in draft.variables if not v.endswith(tuple(f"_{x}" for x in CLASS_SUFFIX.values()))]
     classes = Counter(ep.klass or ("delete" if ep.kind == "delete" else "irreversible")
                       for ep in eps if ep.destructive)
     lines = [
