@@ -1,6 +1,12 @@
 """Destructive classification and producer links of the importer, against `corpus/labels/`.
 
-For every labelled spec: destructive precision and recall (per operation, exact counts),
+Run: `.venv/bin/python benchmarks/bench_classify.py [--details] [--split=dev|held-out]`. Specs
+vendored in `corpus/specs/` are always scored; the others (fetched, not committed: see
+`corpus/SOURCES.md`) only when `PATHGUARD_CORPUS` names a directory holding them, each checked
+against the sha256 its labels were made on. Every labelled spec not found gets one line saying it
+was skipped and where it comes from.
+
+For every labelled spec found: destructive precision and recall (per operation, exact counts),
 producer-link recall (mean over the sampled id-needing operations of the share of revealing
 reads the import links) and precision (share of the links it makes, reads and creates, that are
 right), and how many sampled operations are reachable from a read that reveals their id.
@@ -16,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from labels import CORPUS, Score, all_labels, score
+from labels import CORPUS_ENV, Score, all_labels, score
 
 from pathguard.importers.detect import import_file
 
@@ -28,11 +34,22 @@ def main() -> int:
     print(f"{'spec':38} {'split':8} {'ops':>4} {'destr':>5} {'d.prec':>6} {'d.rec':>6} "
           f"{'samples':>7} {'l.prec':>6} {'l.rec':>6} {'reach':>7} {'import':>7}")
     scores: list[Score] = []
-    for labels in all_labels():
+    try:
+        labelled = all_labels()
+    except ValueError as exc:
+        print(f"bench_classify: {exc}", file=sys.stderr)
+        return 2
+    skipped = 0
+    for item in labelled:
+        labels = item.labels
         if splits and labels.split not in splits:
             continue
+        if item.path is None:
+            skipped += 1
+            print(f"{labels.spec:38} {labels.split:8} skipped ({item.why}): from {labels.source}")
+            continue
         start = time.perf_counter()
-        draft = import_file(CORPUS / "specs" / labels.spec).draft
+        draft = import_file(item.path).draft
         seconds = time.perf_counter() - start
         result = score(labels, draft)
         scores.append(result)
@@ -58,6 +75,9 @@ def main() -> int:
               f"{sum(s.samples for s in part):7} {ltp / (ltp + lfp) if ltp + lfp else 1.0:6.2f} "
               f"{sum(recalls) / len(recalls):6.2f} {sum(s.reachable for s in part):>3}/"
               f"{sum(s.samples for s in part):<3}  (pooled over the specs)")
+    print(f"scored {len(scores)} labelled specs, skipped {skipped}"
+          + (f" (set {CORPUS_ENV} to a directory holding them; corpus/SOURCES.md says where "
+             "each comes from)" if skipped else ""))
     return 0
 
 

@@ -1,23 +1,32 @@
-"""The labelled set in `corpus/labels/`: its file format, and scoring an import against it.
+"""The labelled set in `corpus/labels/`: its file format, where its specs are, and scoring.
 
-A label file says, for one spec of `corpus/specs/`, which operations are destructive (with a
-class) and, for a sample of operations that need an existing resource's identifier, which read
-operations reveal it and which create a new one (`corpus/LABELLING.md`). Operations are keyed
-`METHOD /path` (MCP: the tool name) so the labels do not depend on the importer's naming.
+A label file says, for one spec, which operations are destructive (with a class) and, for a
+sample of operations that need an existing resource's identifier, which read operations reveal
+it and which create a new one (`corpus/LABELLING.md`). Operations are keyed `METHOD /path` (MCP:
+the tool name) so the labels do not depend on the importer's naming.
+
+Only some specs are vendored in `corpus/specs/`; the others were fetched from public
+repositories and may not be committed here (`corpus/SOURCES.md` says where each comes from).
+They are looked for in the directory named by `PATHGUARD_CORPUS`, and used only when their
+sha256 is the one the labels were made on.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+#: a directory holding the specs that are not vendored (file names as in the labels)
+CORPUS_ENV = "PATHGUARD_CORPUS"
 METHODS = ("get", "put", "post", "delete", "patch")
 
 Klass = Literal["delete", "data-loss", "irreversible", "money", "credential", "outage"]
@@ -36,6 +45,10 @@ class ProducerSample(_Strict):
 
 class Labels(_Strict):
     spec: str
+    #: where the spec comes from (repository@commit path), as corpus/SOURCES.md details it
+    source: str = Field(min_length=1)
+    #: the exact file the labels were made on
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     api_class: Literal["payment", "cloud", "database", "dns-cdn", "mcp"]
     split: Literal["dev", "held-out"]
     operations: int = Field(ge=1)
@@ -54,10 +67,46 @@ def operation_keys(spec: Path) -> list[str]:
             for method in METHODS if isinstance(item, dict) and method in item]
 
 
-def load_labels(path: Path) -> tuple[Labels, list[str]]:
-    """The labels of one file, and every problem found: unknown keys, a wrong operation count."""
-    labels = Labels.model_validate(yaml.safe_load(path.read_text()))
-    keys = operation_keys(CORPUS / "specs" / labels.spec)
+def spec_dirs() -> list[Path]:
+    """Where specs are looked for: the vendored ones first, then `$PATHGUARD_CORPUS`."""
+    extra = os.environ.get(CORPUS_ENV, "").strip()
+    return [CORPUS / "specs", *([Path(extra).expanduser()] if extra else [])]
+
+
+def find_spec(labels: Labels) -> tuple[Path | None, str]:
+    """The spec file the labels were made on, or None and why it is not here."""
+    why = f"not vendored, not in ${CORPUS_ENV}" if os.environ.get(CORPUS_ENV, "").strip() \
+        else f"not vendored, ${CORPUS_ENV} not set"
+    for folder in spec_dirs():
+        path = folder / labels.spec
+        if path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if digest == labels.sha256:
+                return path, ""
+            why = f"{path} has sha256 {digest[:12]}..., the labels were made on {labels.sha256[:12]}..."
+    return None, why
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One label file and its spec: `path` is None when the spec is not here (`why` says so)."""
+
+    labels: Labels
+    path: Path | None
+    why: str = ""
+
+
+def load_labels(path: Path) -> tuple[Labelled, list[str]]:
+    """One label file with its spec, and every problem found against that spec: unknown keys, a
+    wrong operation count. A file that is not a label file raises ValueError naming it."""
+    try:
+        labels = Labels.model_validate(yaml.safe_load(path.read_text()))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"{path}: not a label file: {exc}") from None
+    spec, why = find_spec(labels)
+    if spec is None:
+        return Labelled(labels, None, why), []
+    keys = operation_keys(spec)
     known = set(keys)
     problems = [] if len(keys) == labels.operations else [
         f"{path.name}: `operations` says {labels.operations}, the spec has {len(keys)}"]
@@ -66,16 +115,18 @@ def load_labels(path: Path) -> tuple[Labels, list[str]]:
         named += [sample.operation, *sample.revealed_by, *sample.created_by]
     problems += [f"{path.name}: `{key}` is not an operation of {labels.spec}"
                  for key in named if key not in known]
-    return labels, problems
+    return Labelled(labels, spec), problems
 
 
-def all_labels() -> list[Labels]:
-    out = []
-    for path in sorted((CORPUS / "labels").glob("*.yaml")):
-        labels, problems = load_labels(path)
-        if problems:
-            raise ValueError("; ".join(problems))
-        out.append(labels)
+def all_labels(folder: Path = CORPUS / "labels") -> list[Labelled]:
+    """Every label file of `folder` with its spec; ValueError lists every problem found."""
+    out, problems = [], []
+    for path in sorted(folder.glob("*.yaml")):
+        labelled, found = load_labels(path)
+        out.append(labelled)
+        problems += found
+    if problems:
+        raise ValueError("; ".join(problems))
     return out
 
 

@@ -1,16 +1,19 @@
 """The repository stands on its own: nothing it runs or links may point outside it.
 
 The team's corpus sits next to the checkout on the machines it was built on, but not in a
-fresh clone; every spec the tests and benchmarks read is vendored under
-`corpus/specs/` (sources and licences in `corpus/SOURCES.md`).
+fresh clone; every spec the tests read is vendored under `corpus/specs/` (sources and licences
+in `corpus/SOURCES.md`). The specs of the labelled set that were fetched from public
+repositories are not vendored: `corpus/SOURCES.md` says where each comes from and its sha256.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pathguard.importers.detect import import_file
 
@@ -72,9 +75,36 @@ def test_the_scan_catches_each_way_of_pointing_outside(tmp_path: Path, line: str
     assert _offenders([bad]) == [f"x.py:2: {line}"]
 
 
-def test_every_vendored_spec_has_its_source_noted() -> None:
+#: the specs vendored from the team's shared corpus; nothing else may be committed there
+VENDORED = ("digitalocean.openapi.yaml", "fly-machines.openapi.yaml", "github-mcp.tools.json",
+            "kubernetes-mcp.tools.json", "linode.openapi.yaml", "neon-mcp.tools.json")
+
+
+def test_only_the_shared_specs_are_vendored_each_with_its_source_noted() -> None:
     specs = sorted(p.name for p in (REPO / "corpus" / "specs").iterdir())
+    assert tuple(specs) == VENDORED
     sources = (REPO / "corpus" / "SOURCES.md").read_text()
-    assert specs and [s for s in specs if s not in sources] == []
-    for name in ("vultr.openapi.json", "github-mcp.tools.json"):
+    assert [s for s in specs if s not in sources] == []
+    for name in ("fly-machines.openapi.yaml", "github-mcp.tools.json"):
         assert import_file(REPO / "corpus" / "specs" / name).world.endpoints
+
+
+def test_every_labelled_spec_that_is_not_vendored_says_where_it_comes_from() -> None:
+    """Each label file names its spec's source and sha256; for a spec that is not vendored,
+    SOURCES.md says so and gives the same sha256, so anyone can fetch it and check it."""
+    sources = (REPO / "corpus" / "SOURCES.md").read_text()
+    labels = sorted((REPO / "corpus" / "labels").glob("*.yaml"))
+    assert len(labels) >= 3
+    fetched = 0
+    for path in labels:
+        data = yaml.safe_load(path.read_text())
+        spec, sha = data["spec"], data["sha256"]
+        assert sha in sources, f"{path.name}: sha256 of {spec} not in SOURCES.md"
+        if spec in VENDORED:
+            assert hashlib.sha256((REPO / "corpus" / "specs" / spec).read_bytes()).hexdigest() == sha
+            continue
+        fetched += 1
+        section = sources.split(f"### {spec}", 1)
+        assert len(section) == 2, f"SOURCES.md has no section for {spec}"
+        assert "not vendored" in section[1].split("\n### ", 1)[0].lower(), spec
+    assert fetched                            # the labelled set is more than the vendored specs
