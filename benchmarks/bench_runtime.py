@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests" / "store"))
+sys.path.insert(0, str(REPO / "tests"))
 
 WORKLOAD = [
     ("get_project", {}), ("list_services", {}), ("list_volumes", {}), ("get_volume", {"volume_id": "vol-7"}),

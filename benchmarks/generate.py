@@ -38,3 +38,24 @@ def rest_world(endpoints: int = 1000, fanout: int = 3, seed: int = 7) -> dict[st
 
 def dump(world: dict[str, Any]) -> str:
     return yaml.safe_dump(world, sort_keys=False)
+
+
+def mesh_world(endpoints: int = 200, fanout: int = 4, seed: int = 11) -> dict[str, Any]:
+    """A dense mesh: each endpoint reveals `fanout` facts that other endpoints need, one in ten is
+    destructive (`delete`), one in five needs a lifecycle value another sets. Paths of up to 7
+    calls number in the millions: the enumerator's cost per path shows."""
+    rng = random.Random(seed)
+    eps: dict[str, Any] = {}
+    names = [f"op{i:03d}" for i in range(endpoints)]
+    for i, name in enumerate(names):
+        kind = "delete" if i % 10 == 9 else ("read" if i % 3 else "write")
+        ep: dict[str, Any] = {"kind": kind, "resource": f"r{i % 7}",
+                              "needs": [f"f{rng.randrange(endpoints)}"] if i >= 4 else [],
+                              "produces": [f"f{rng.randrange(endpoints)}" for _ in range(fanout)]}
+        if i % 5 == 4:
+            ep["when"] = {"phase": "on"}
+        if i % 11 == 3:
+            ep["sets"] = {"phase": "on"}
+        eps[name] = ep
+    return {"system": f"mesh-{endpoints}", "state": {"phase": {"values": ["off", "on"], "initial": "off"}},
+            "endpoints": eps, "hazards": {"switched": {"phase": "on"}}}

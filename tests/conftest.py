@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,20 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 REPO = Path(__file__).resolve().parent.parent
 SPECS = REPO / "corpus" / "specs"
 RAILWAY = REPO / "models" / "railway"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL server for the whole run (see pg_server.py), shared by every test
+    that needs one."""
+    from pg_server import PostgresMissing, PostgresServer
+
+    try:
+        server = PostgresServer(fsync=False)  # the tests check atomicity, not crash durability
+    except PostgresMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with server as url:
+        yield url
 
 
 @pytest.fixture

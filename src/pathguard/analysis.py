@@ -5,18 +5,26 @@ The one place that assembles SPEC §6's object; the CLI only renders it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import networkx as nx
 
 from pathguard.errors import InputError, Problem, did_you_mean
 from pathguard.graph.build import action_graph
-from pathguard.graph.paths import enumerate_paths, path_scope
+from pathguard.graph.paths import DEFAULT_MAX_STEPS, enumerate_paths, path_scope
 from pathguard.graph.verdicts import Walker
-from pathguard.model.world import World
+from pathguard.model.world import Knowledge, World
+from pathguard.modelcheck.check import Engine
+from pathguard.modelcheck.limits import Limits
 from pathguard.policy.compile import CompiledPolicy, allow_everything
-from pathguard.report.document import AnalysisDocument, EdgeEntry, GraphSummary, PathCounts, PathEntry
+from pathguard.report.document import (
+    AnalysisDocument,
+    EdgeEntry,
+    GraphSummary,
+    ModelCheck,
+    PathCounts,
+    PathEntry,
+)
 
 DEFAULT_MAX_PATHS = 1_000_000
 DEFAULT_LIST_LIMIT = 10_000
@@ -28,10 +36,13 @@ class PathOptions:
     max_length: int | None = None
     max_paths: int | None = DEFAULT_MAX_PATHS
     list_limit: int | None = DEFAULT_LIST_LIMIT
+    max_steps: int = DEFAULT_MAX_STEPS
     hazards: bool = True
     """Run the model checker for SPEC §5's hazards and the bypasses of blocked paths."""
-    engine: str = "auto"
+    engine: Engine = "auto"
     bound: int | None = None
+    knowledge: Knowledge = "given"
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True)
@@ -57,13 +68,16 @@ def analyze(world: World, policy: CompiledPolicy | None, options: PathOptions = 
     effective = policy if policy is not None else allow_everything(world)
     scope = path_scope(graph, entries, world.targets)
     found = enumerate_paths(scope, Walker(world, effective), max_length=options.max_length,
-                            max_paths=options.max_paths, list_limit=options.list_limit)
-    checked: dict[str, Any] = {"hazards": None, "bypasses": None}
+                            max_paths=options.max_paths, list_limit=options.list_limit,
+                            max_steps=options.max_steps)
+    result = None
     if options.hazards:
-        from pathguard.modelcheck import analyze_hazards
+        from pathguard.modelcheck.check import check
+        from pathguard.modelcheck.system import Options
 
-        blocked = [tuple(p.calls) for p in found.listed if p.verdict == "blocked"]
-        checked = analyze_hazards(world, effective, blocked, engine=options.engine, bound=options.bound)
+        blocked = [p.calls for p in found.listed if p.verdict == "blocked"]
+        result = check(world, effective, engine=options.engine, bound=options.bound,
+                       options=Options(knowledge=options.knowledge), blocked=blocked, limits=options.limits)
     notes = []
     if not options.hazards:
         notes.append("hazards and bypasses were not checked (--no-check)")
@@ -85,12 +99,20 @@ def analyze(world: World, policy: CompiledPolicy | None, options: PathOptions = 
             total=found.total, blocked=found.counts["blocked"], gated=found.counts["gated"],
             open=found.counts["open"], complete=found.complete, limits=found.limits,
             exhaustive_up_to=found.exhaustive_up_to, listed=len(found.listed),
-            start=options.start, max_length=options.max_length,
+            start=options.start, max_length=options.max_length, executable=found.executable,
+            search_steps=found.steps,
         ),
         path_list=[PathEntry.model_validate(p.to_json()) for p in found.listed],
-        hazards=checked["hazards"],
-        bypasses=checked["bypasses"],
+        knowledge=options.knowledge,
+        hazards=result.hazards if result else None,
+        bypasses=result.bypasses if result else None,
+        target_reachable=result.target_reachable if result else None,
+        unbypassed=result.unbypassed if result else None,
+        bypass_search=result.bypass_search if result else None,
+        model_check=ModelCheck(engine=result.engine, options=result.options, assumptions=result.assumptions,
+                               reductions=result.reductions, states=result.states) if result else None,
         notes=notes,
-        warnings=list(world.warnings) + list(policy.warnings if policy else ()),
+        warnings=[w.to_json() for w in sorted((*world.warnings, *(policy.warnings if policy else ())),
+                                               key=Problem.sort_key)],
     )
     return Analysis(document, graph, world)

@@ -26,13 +26,21 @@ class Problem:
     hint: str | None = None
     severity: str = "error"
 
+    @property
+    def where(self) -> str:
+        """`file:line`, or the file alone when there is no line."""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
     def render(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" `{self.field}`" if self.field else ""
-        text = f"{where}: {self.severity}: {self.code}:{field} {self.message}"
+        text = f"{self.where}: {self.severity}: {self.code}:{field} {self.message}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+    def to_json(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "field": self.field, "code": self.code,
+                "message": self.message, "hint": self.hint, "severity": self.severity}
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.file, self.line or 0, self.field, self.message)

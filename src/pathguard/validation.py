@@ -6,14 +6,38 @@ overrides and the simulator's workloads.
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PlainValidator, ValidationError
+from pydantic_core import PydanticCustomError
 
 from pathguard.errors import InputError, Problem, did_you_mean
 from pathguard.source import Document, Loc
 
 M = TypeVar("M", bound=BaseModel)
+
+COUNT_MAX = 10**9
+"""The largest count a file may give: numbers nobody writes on purpose are errors, not limits."""
+
+
+def bounded(low: float, high: float, *, what: str, low_open: bool = False, integer: bool = False,
+            hint: str | None = None) -> PlainValidator:
+    """A pydantic validator (use as `Annotated[int | float, bounded(...)]`) for a finite number in
+    [low, high] (or (low, high] with `low_open`); ints stay ints so ratios compile exactly. One
+    message per rejected value, saying what is expected and, with `hint`, why."""
+    expected = ("a whole number" if integer else "a number") + f" {what}"
+
+    def check(value: object) -> int | float:
+        if isinstance(value, bool) or not isinstance(value, (int,) if integer else (int, float)):
+            raise PydanticCustomError("number", f"must be {expected}", {"hint": hint})
+        if not math.isfinite(value):
+            raise PydanticCustomError("number", f"must be {expected}", {"hint": hint})
+        if value > high or value < low or (low_open and value == low):
+            raise PydanticCustomError("out_of_range", f"must be {expected}", {"hint": hint})
+        return value
+
+    return PlainValidator(check)
 
 
 def _data_path(data: Any, loc: tuple[Any, ...], names_key: bool) -> Loc:
@@ -46,15 +70,21 @@ def problems_from(exc: ValidationError, doc: Document, known_fields: set[str]) -
             hint = None
         else:
             got = err.get("input")
-            shown = f" (got `{got}`)" if isinstance(got, str | int | float | bool) else ""
+            shown = f" (got `{_short(got)}`)" if isinstance(got, str | int | float | bool) else ""
             message = err["msg"][0].lower() + err["msg"][1:] + shown
-            hint = None
+            hint = (err.get("ctx") or {}).get("hint")
         key = (loc, message)
         if key in seen:
             continue
         seen.add(key)
         problems.append(doc.problem(loc, kind.replace("_", "-"), message, hint))
     return problems
+
+
+def _short(value: str | int | float | bool) -> str:
+    """A value as shown in a message: long ones cut (a 4,000-digit number is not worth echoing)."""
+    text = str(value)
+    return text if len(text) <= 60 else f"{text[:40]}… ({len(text)} characters)"
 
 
 def validate(model: type[M], doc: Document) -> M:

@@ -37,7 +37,9 @@ def brute_force_paths(world: dict[str, Any], max_length: int | None = None) -> s
     def target(e: str) -> bool:
         return eps[e]["kind"] == "delete" or eps[e].get("reversible", eps[e]["kind"] != "delete") is False
 
-    entries = world.get("entry") or [n for n in names if not eps[n].get("needs")]
+    # SPEC §4: needs all known at the start under discovery (produced by nobody, not secret)
+    produced = {f for e in eps.values() for f in e.get("produces", [])} | set(world.get("secret", []))
+    entries = world.get("entry") or [n for n in names if not set(eps[n].get("needs", [])) & produced]
     found = set()
     for k in range(1, len(names) + 1):
         if max_length is not None and k > max_length:

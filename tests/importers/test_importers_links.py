@@ -10,6 +10,7 @@ from pathguard.importers.openapi import draft_from_openapi
 from pathguard.importers.state import infer_destruction
 from pathguard.model.load import world_from_document
 from pathguard.modelcheck.check import check
+from pathguard.modelcheck.system import Options
 from pathguard.policy.compile import allow_everything
 from pathguard.source import Document
 
@@ -119,7 +120,10 @@ def test_a_counterexample_never_destroys_the_resource_it_just_created() -> None:
     draft = _volumes()
     infer_destruction(draft)
     world = world_from_document(Document("v.yaml", draft.document()))
-    result = check(world, allow_everything(world), engine="explicit")
-    hazard = result.hazards["volume_deleted"]
+    # an agent that must discover the id learns it from the list, never from its own create
+    discover = check(world, allow_everything(world), engine="explicit", options=Options(knowledge="discover"))
+    hazard = discover.hazards["volume_deleted"]
     assert hazard.verdict == "unsafe"
-    assert [step.call for step in hazard.trace] == ["list_volumes", "delete_volume"]
+    assert hazard.trace == ["list_volumes", "delete_volume"]
+    given = check(world, allow_everything(world), engine="explicit")
+    assert given.hazards["volume_deleted"].trace == ["delete_volume"]

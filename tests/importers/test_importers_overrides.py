@@ -35,7 +35,8 @@ def test_overrides_replace_fields_rename_facts_and_add_state(tmp_path: Path) -> 
     assert by["get_volume"].needs == {"vol", "ticket"}
     assert by["attach_volume"].when == (("backup", frozenset({"taken"})),)
     assert by["attach_volume"].sets == (("backup", "none"),)
-    assert result.world.hazards["data_loss"] == (("volume_deleted", "yes"), ("backup", "none"))
+    assert result.world.hazards["data_loss"] == (("volume_deleted", frozenset({"yes"})),
+                                                 ("backup", frozenset({"none"})))
     assert any("renamed from `volume_id`" in ev for ev in result.draft.endpoints["delete_volume"].needs.values())
     assert any(f"{ovr}:3" in note for note in result.draft.endpoints["detach_volume"].notes)
 

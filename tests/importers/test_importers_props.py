@@ -44,8 +44,9 @@ def test_unparsable_yaml_is_located() -> None:
     assert exc.value.problems[0].line == 3
 
 
-@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30))
 def test_emitted_scalars_read_back_as_the_same_string(text: str) -> None:
+    """(Control characters are refused by every loader, escaped or not: see tests/core.)"""
     doc = parse_yaml(f"k: {scalar(text)}\n", "t.yaml")
     assert doc.data["k"] == text
 

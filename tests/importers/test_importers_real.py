@@ -139,7 +139,7 @@ def test_fly_machine_lifecycle_and_deletes() -> None:
     assert stop.when == (("machine_power", frozenset({"on"})),)
     assert stop.sets == (("machine_down", "yes"), ("machine_power", "off"))
     assert {"apps_delete", "machines_delete", "volume_delete", "machines_stop"} <= set(world.targets)
-    assert world.hazards["volume_deleted"] == (("volume_deleted", "yes"),)
+    assert world.hazards["volume_deleted"] == (("volume_deleted", frozenset({"yes"})),)
     assert "machines_start" not in world.targets
     assert world.by_name["volume_delete"].needs == {"app_name", "volume_id"}
 

@@ -135,4 +135,6 @@ def test_unreadable_spec_is_an_input_error(tmp_path: Path, capsys: pytest.Captur
     spec = tmp_path / "binary.yaml"
     spec.write_bytes(b"\xff\xfe\x00openapi")
     assert main(["import", "openapi", str(spec), "-o", str(tmp_path / "e.yaml")]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "binary.yaml:1: error" in err and "not UTF-8" in err
+    assert not (tmp_path / "e.yaml").exists()

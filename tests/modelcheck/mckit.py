@@ -38,7 +38,10 @@ def policy(w: World, text: str | None) -> CompiledPolicy:
 
 
 def run(w: World, p: CompiledPolicy, engine: str = "explicit", **kw: object) -> CheckResult:
+    """The checker with the options of `kw`; the agent discovers facts unless `knowledge="given"`
+    (these small models are about what an agent learns on its way)."""
     options = Options(assume_approvals=bool(kw.pop("assume_approvals", False)),
                       model_time=bool(kw.pop("model_time", False)),
-                      subagents=int(kw.pop("subagents", 0)))  # type: ignore[call-overload]
+                      subagents=int(kw.pop("subagents", 0)),  # type: ignore[call-overload]
+                      knowledge=kw.pop("knowledge", "discover"))  # type: ignore[arg-type]
     return check(w, p, engine=engine, options=options, **kw)  # type: ignore[arg-type]

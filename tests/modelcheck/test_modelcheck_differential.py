@@ -19,7 +19,7 @@ from mckit import policy, run, world
 
 from pathguard.modelcheck.explicit import explore
 from pathguard.modelcheck.replay import replay
-from pathguard.modelcheck.results import FREE_STEPS, call_count, calls_of
+from pathguard.modelcheck.results import call_count, is_call
 from pathguard.modelcheck.system import Options, TransitionSystem
 
 VARS = {"x": ["x0", "x1", "x2"], "y": ["y0", "y1"]}
@@ -70,7 +70,8 @@ def models(draw: Any) -> tuple[str, str, Options]:
         if ("max_actions" in budget or "max_writes" in budget) and draw(st.booleans()):
             budget["read_only_at"] = draw(st.sampled_from([0.5, 0.8]))
         p["budget"] = budget
-    options = Options(assume_approvals=draw(st.booleans()), model_time=draw(st.booleans()))
+    options = Options(assume_approvals=draw(st.booleans()), model_time=draw(st.booleans()),
+                      knowledge=draw(st.sampled_from(["given", "discover"])))
     return yaml.safe_dump(w), yaml.safe_dump(p), options
 
 
@@ -79,7 +80,8 @@ def test_engines_agree_and_counterexamples_replay(model: tuple[str, str, Options
     wtext, ptext, options = model
     w = world(wtext)
     p = policy(w, ptext)
-    flags = {"assume_approvals": options.assume_approvals, "model_time": options.model_time}
+    flags = {"assume_approvals": options.assume_approvals, "model_time": options.model_time,
+             "knowledge": options.knowledge}
     explicit = run(w, p, "explicit", **flags)
     depth = max([h.depth or 0 for h in explicit.hazards.values()], default=0)
     smt = run(w, p, "smt", bound=max(depth, 6), **flags)
@@ -89,7 +91,7 @@ def test_engines_agree_and_counterexamples_replay(model: tuple[str, str, Options
         assert (other.verdict, other.depth) == (h.verdict, h.depth), (name, h, other)
         for result in (h, other):
             if result.verdict == "unsafe":
-                replay(w, p, calls_of(result.trace), options, hazard=name)
+                replay(w, p, result.trace, options, hazard=name)
 
 
 @given(models())
@@ -116,7 +118,7 @@ def _plain_shortest(system: TransitionSystem, bound: int) -> dict[str, int]:
             if system.satisfies(state.world, h) and h not in found:
                 found[h] = depth
         for step in system.steps(state):
-            cost = 0 if step.call in FREE_STEPS else 1
+            cost = 1 if is_call(step.call) else 0
             if depth + cost <= bound and depth + cost < best.get(step.state, bound + 1):
                 best[step.state] = depth + cost
                 (queue.appendleft if cost == 0 else queue.append)(step.state)

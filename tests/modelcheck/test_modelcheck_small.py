@@ -8,7 +8,7 @@ from mckit import VOLUMES, policy, run, world
 from pathguard.errors import PathguardError
 from pathguard.modelcheck.bypass import blocked_paths
 from pathguard.modelcheck.replay import ReplayError, replay
-from pathguard.modelcheck.results import calls_of
+from pathguard.modelcheck.system import Options
 
 ENGINES = ["explicit", "smt"]
 
@@ -18,8 +18,8 @@ def test_no_policy_reaches_data_loss_in_three_calls(engine: str) -> None:
     w = world()
     h = run(w, policy(w, None), engine).hazards["data_loss"]
     assert (h.verdict, h.depth) == ("unsafe", 3)
-    assert calls_of(h.trace) == ["list_volumes", "unmount_volume", "delete_volume"]
-    assert h.trace[-1].world == {"volume": "deleted", "backup": "none"}
+    assert h.trace == ["list_volumes", "unmount_volume", "delete_volume"]
+    assert h.steps[-1].world == {"volume": "deleted", "backup": "none"}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -31,10 +31,10 @@ def test_forbidden_pair_is_bypassed_by_a_harmless_call(engine: str) -> None:
     result = run(w, p, engine, blocked=blocked)
     h = result.hazards["data_loss"]
     assert (h.verdict, h.depth) == ("unsafe", 4)
-    assert calls_of(h.trace)[2:] == ["unmount_volume", "delete_volume"]
-    assert h.trace[2].reasons == ("default: allow",)
+    assert h.trace[2:] == ["unmount_volume", "delete_volume"]
+    assert h.steps[2].reasons == ["default: allow"]
     assert [b.path for b in result.bypasses] == [list(blocked[0])]
-    assert calls_of(result.bypasses[0].trace)[-1] == "delete_volume"
+    assert result.bypasses[0].trace[-1] == "delete_volume"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -46,7 +46,7 @@ def test_critical_delete_is_safe_unless_approvals_are_assumed(engine: str) -> No
     assert h.proof and (h.proof.startswith("state space exhausted") or h.proof.startswith("spacer"))
     h = run(w, p, engine, assume_approvals=True).hazards["data_loss"]
     assert (h.verdict, h.depth) == ("unsafe", 3)
-    assert h.trace[-1].effect == "approval"
+    assert h.steps[-1].decision == "approval"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -56,7 +56,7 @@ def test_write_budget_protects_only_inside_one_window(engine: str) -> None:
     assert run(w, p, engine).hazards["data_loss"].verdict == "safe"
     h = run(w, p, engine, model_time=True).hazards["data_loss"]
     assert (h.verdict, h.depth) == ("unsafe", 3)
-    assert "wait" in calls_of(h.trace)
+    assert "wait" in h.trace
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -93,29 +93,42 @@ def test_replay_rejects_a_trace_decide_does_not_allow() -> None:
     with pytest.raises(ReplayError, match="deny"):
         replay(w, p, ["list_volumes", "unmount_volume"])
     with pytest.raises(ReplayError, match="needs"):
-        replay(w, p, ["unmount_volume"])
+        replay(w, p, ["unmount_volume"], Options(knowledge="discover"))
     with pytest.raises(ReplayError, match="outside hazard"):
         replay(w, p, ["list_volumes"], hazard="data_loss")
 
 
-def test_subagents_split_a_forbidden_pair_across_sessions() -> None:
-    """Children start with a fresh history: a pair forbidden within a whole session is not."""
+def test_subagents_cannot_split_a_forbidden_pair_across_sessions() -> None:
+    """SPEC §3: a child's call is decided against its parent too, whose history holds the pair
+    (the old checker answered `list_volumes, spawn, child1:unmount_volume` here)."""
     w = world()
     p = policy(w, "policy: p\nbudget: {window_minutes: 10, max_actions: 6}\nsubagents: {max_budget: 3}\n"
                   "forbidden:\n  - {first: list_volumes, then: unmount_volume, within: 10}\n")
     assert run(w, p).hazards["data_loss"].verdict == "safe"
-    h = run(w, p, subagents=1).hazards["data_loss"]
-    assert (h.verdict, h.depth) == ("unsafe", 3)
-    assert calls_of(h.trace) == ["list_volumes", "spawn", "child1:unmount_volume", "delete_volume"]
+    for n in (1, 2):
+        h = run(w, p, subagents=n).hazards["data_loss"]
+        assert h.verdict == "safe" and h.engine == "explicit"
     with pytest.raises(PathguardError, match="explicit engine only"):
         run(w, p, "smt", subagents=1)
 
 
-def test_spawn_is_paid_from_the_parent_budget() -> None:
+def test_sub_agents_give_no_shorter_way_round_a_direct_pair() -> None:
+    """`within 1` is broken by any call in between, in the tree as in one session: the shortest
+    counterexample stays the padded one, with or without children."""
     w = world()
-    p = policy(w, "policy: p\nbudget: {window_minutes: 10, max_actions: 3}\nsubagents: {max_budget: 3}\n"
-                  "forbidden:\n  - {first: list_volumes, then: unmount_volume, within: 10}\n")
-    assert run(w, p, subagents=2).hazards["data_loss"].verdict == "safe"
+    p = policy(w, "policy: p\nsubagents: {max_budget: 3}\n"
+                  "forbidden:\n  - {first: list_volumes, then: unmount_volume}\n")
+    for n in (0, 2):
+        h = run(w, p, subagents=n).hazards["data_loss"]
+        assert h.trace == ["list_volumes", "get_status", "unmount_volume", "delete_volume"]
+
+
+def test_a_childs_budget_is_counted_in_its_parent() -> None:
+    """Children add no actions to the tree: `max_actions: 2` for the root bounds the whole tree."""
+    w = world()
+    p = policy(w, "policy: p\nbudget: {window_minutes: 10, max_actions: 2}\nsubagents: {max_budget: 3}\n")
+    for n in (0, 1, 2):
+        assert run(w, p, subagents=n).hazards["data_loss"].verdict == "safe"  # needs 3 calls
 
 
 def test_known_limit_counters_compared_with_counters_are_not_saturated() -> None:
@@ -134,7 +147,7 @@ def test_known_limit_counters_compared_with_counters_are_not_saturated() -> None
                            '    decision: deny\n  - match: {endpoint: take_backup}\n    decision: deny\n')
     h = run(safe_world, p, "explicit", max_states=2000).hazards["data_loss"]
     assert h.verdict == "unknown"
-    assert "state limit 2000" in (h.proof or "")
+    assert "state limit 2,000" in (h.proof or "") and h.limit == "state limit 2,000 (--max-states)"
     h = run(safe_world, p, "smt").hazards["data_loss"]
     assert (h.verdict, h.engine) == ("safe", "smt (spacer)")
     h = run(safe_world, p, "auto", max_states=2000).hazards["data_loss"]  # take_backup never runs

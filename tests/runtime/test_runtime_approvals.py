@@ -11,9 +11,10 @@ import pytest
 from pathguard.cli.main import main
 from pathguard.errors import PathguardError
 from pathguard.runtime import Guard
-from pathguard.runtime.approvals import call_hash, canonical_json, decide_request
+from pathguard.runtime.approvals import call_hash, decide_request
 from pathguard.runtime.clock import ManualClock
 from pathguard.semantics.effect import Effect
+from pathguard.semantics.params import canonical_json
 
 INVOICE = {"to": "acme", "month": 11}
 
@@ -69,29 +70,33 @@ def test_pending_requests_expire(make_guard: Callable[..., Guard], clock: Manual
         decide_request(guard.store, second, "alice", True, clock())  # type: ignore[arg-type]
 
 
-def test_forbidden_transitions_unlock_by_approval(make_guard: Callable[..., Guard], clock: ManualClock) -> None:
+def test_a_forbidden_deny_is_final_no_request_is_opened(make_guard: Callable[..., Guard]) -> None:
+    """SPEC §2: only `decision: approval` is unlockable; the runtime turns no deny into a request."""
     guard = make_guard()
     s = guard.session(agent="ops", intent="unmount a storage volume")
     assert s.check("list_volumes", {}).allowed
-    blocked = s.check("unmount_volume", {"volume_id": "vol-7"})
-    assert blocked.effect is Effect.DENY and blocked.texts[0] == "forbidden: list_volumes -> unmount_volume"
-    row = guard.store.approval(blocked.approval_id)  # type: ignore[arg-type]
-    assert row is not None and row.kind == "unlock" and row.reasons == (blocked.texts[0],)
-    decide_request(guard.store, row.id, "alice", True, clock())
-    assert s.check("unmount_volume", {"volume_id": "vol-7"}).allowed
+    for _ in range(3):
+        blocked = s.check("unmount_volume", {"volume_id": "vol-7"})
+        assert blocked.effect is Effect.DENY and blocked.approval_id is None
+        assert blocked.texts == ["forbidden: list_volumes -> unmount_volume"]
+    assert guard.store.approvals() == []
 
 
-def test_unlock_can_be_switched_off_and_never_covers_other_denials(
-        make_guard: Callable[..., Guard], write_policy: Callable[[str], Path]) -> None:
-    guard = make_guard(unlock_forbidden=False)
+def test_a_forbidden_entry_with_decision_approval_waits_for_a_grant(
+        make_guard: Callable[..., Guard], write_policy: Callable[[str], Path], clock: ManualClock) -> None:
+    guard = make_guard(policy=write_policy(
+        "policy: p\nforbidden:\n  - {first: list_volumes, then: unmount_volume, decision: approval}\n"))
     s = guard.session(agent="ops", intent="unmount a storage volume")
     s.check("list_volumes", {})
-    assert s.check("unmount_volume", {}).approval_id is None
-    strict = make_guard(policy=write_policy("policy: p\nforbidden: [[list_volumes, unmount_volume]]\n"
-                                            "rules:\n  - {match: {endpoint: unmount_volume}, decision: deny}\n"))
-    t = strict.session(agent="ops", intent="x")
-    t.check("list_volumes", {})
-    assert t.check("unmount_volume", {}).approval_id is None  # a layer-1 deny is not unlockable
+    waiting = s.check("unmount_volume", {"volume_id": "vol-7"})
+    assert waiting.effect is Effect.APPROVAL and waiting.approval_id is not None
+    row = guard.store.approval(waiting.approval_id)
+    assert row is not None and row.kind == "approval"
+    decide_request(guard.store, row.id, "alice", True, clock())
+    assert s.check("unmount_volume", {"volume_id": "vol-7"}).allowed
+    s.check("list_volumes", {})
+    again = s.check("unmount_volume", {"volume_id": "vol-7"})  # the grant was used once
+    assert again.effect is Effect.APPROVAL and again.approval_id not in (None, row.id)
 
 
 def test_call_hash_is_exactly_session_endpoint_parameters() -> None:

@@ -45,7 +45,7 @@ def test_deviation_is_the_decay_weighted_mean_cosine(tmp_path_factory: pytest.Te
     tmp = tmp_path_factory.mktemp("intent")
     (tmp / "p.yaml").write_text(INTENT_ONLY, encoding="utf-8")
     guard = Guard.load(REPO / "tests/runtime/data/endpoints.yaml", tmp / "p.yaml", embedder=HashEmbedder(),
-                       cache_dir=tmp, unlock_forbidden=False)
+                       cache_dir=tmp)
     intent = "snapshot the storage volumes"
     s = guard.session(agent="ops", intent=intent)
     descriptions = {e.name: e.description for e in guard.world.endpoints}

@@ -58,7 +58,7 @@ def test_budget_closes_for_good_and_flags_review(make_guard: Callable[..., Guard
         clock.advance(3600)  # the window empties, the session stays closed
         late = s.check("get_volume", {})
         assert late.effect is Effect.DENY and late.texts == [
-            "closed: the session is closed (budget exhausted)"]
+            "closed: the session is closed (its budget ran out, or it was ended)"]
     trace = guard.store.session(s.session_id)
     assert trace is not None and trace.session.final_state == "blocked"
     assert [a.kind for a in trace.alerts] == ["review"]

@@ -43,10 +43,10 @@ def test_jsonl_replay_runs_the_recorded_calls(world: World, post: CompiledPolicy
     assert [c.think for c in specs[1].plan] == [0.0, 5.0, 5.0]
     out = run_policy(world, post, workload, specs, embedder=make_embedder("hash", None, None))
     first = out.results[1]
-    block = first.blocks[0]  # list_volumes -> unmount_volume: denied, unlocked by the approver, run
+    block = first.blocks[0]  # list_volumes -> unmount_volume: a forbidden deny is final (SPEC §2)
     assert (block.step, block.clauses, block.effect, block.waited, block.granted) == (
-        2, ("forbidden 1",), "deny", True, True)
-    assert first.ran == 3 and first.approvals == 1
+        2, ("forbidden 1",), "deny", False, False)
+    assert first.ran == 1 and first.approvals == 0 and first.stopped  # the replayed agent gives up
     assert out.figures["friction"]["by_kind"]["replay"]["sessions"] == 2
 
 

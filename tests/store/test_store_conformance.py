@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from pathguard.store.base import (
@@ -17,23 +17,8 @@ from pathguard.store.base import (
     StoreError,
     open_store,
 )
-
-BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-TABLES = "sessions, actions, alerts, approvals, budgets"
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        opened = open_store("memory")
-    elif request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'trace.db'}")
-    else:
-        url = request.getfixturevalue("postgres_url")
-        opened = open_store(url)
-        opened._db.execute(f"TRUNCATE {TABLES} RESTART IDENTITY")  # type: ignore[attr-defined]
-    yield opened
-    opened.close()
+from pathguard.store.errors import StoreConflict
+from pg_server import empty_postgres
 
 
 def approval(call_hash: str = "h1", **changes: object) -> ApprovalRow:
@@ -44,7 +29,7 @@ def approval(call_hash: str = "h1", **changes: object) -> ApprovalRow:
 
 def test_session_trace_round_trip(store: Store) -> None:
     store.open_session(SessionRow("s1", "ops", "clean up volumes", 10.0, policy="p"))
-    store.open_session(SessionRow("s2", "ops", "child", 11.0, parent="s1", policy="p"))
+    store.open_session(SessionRow("s2", "ops", "child", 11.0, parent="s1", policy="p", root="s1"))
     store.open_session(SessionRow("s3", "other", "x", 12.0, policy="p"))
     a1 = ActionRow("s1", 1, 10.5, "list_volumes", {"project": "p", "n": [1, 2]}, "allow", ("default: allow",),
                    12.5)
@@ -65,7 +50,23 @@ def test_session_trace_round_trip(store: Store) -> None:
     assert [r.session_id for r in store.sessions()] == ["s3", "s2", "s1"]
     assert [r.session_id for r in store.sessions(agent="ops")] == ["s2", "s1"]
     assert [r.session_id for r in store.sessions(limit=1)] == ["s3"]
-    assert store.session("s2").session.parent == "s1"  # type: ignore[union-attr]
+    child = store.session("s2")
+    assert child is not None and (child.session.parent, child.session.root) == ("s1", "s1")
+
+
+def test_session_trees_name_every_agent_of_the_tree(store: Store) -> None:
+    store.open_session(SessionRow("r", "lead-agent", "i", 1.0))
+    store.open_session(SessionRow("c1", "child-a", "i", 2.0, parent="r", root="r"))
+    store.open_session(SessionRow("c2", "child-b", "i", 3.0, parent="r", root="r"))
+    store.open_session(SessionRow("g1", "child-a", "i", 4.0, parent="c1", root="r"))
+    store.open_session(SessionRow("other", "stranger", "i", 5.0))
+    store.open_session(SessionRow("explicit", "self-rooted", "i", 6.0, root="explicit"))
+    assert store.tree_agents("r") == ["child-a", "child-b", "lead-agent"]
+    assert store.tree_agents("other") == ["stranger"]
+    assert store.tree_agents("c1") == []  # c1 is not a root: its subtree belongs to r's tree
+    assert store.tree_agents("missing") == []
+    root = store.session("explicit")
+    assert root is not None and root.session.root is None  # a root reads back as its own root: None
 
 
 def test_approvals_are_compare_and_set(store: Store) -> None:
@@ -89,14 +90,30 @@ def test_approvals_are_compare_and_set(store: Store) -> None:
     assert [r.id for r in store.approvals()] == [first, second, third]
 
 
+def test_approvals_keep_tree_root_signature_and_key(store: Store) -> None:
+    positional = ApprovalRow(0, "hp", "c1", "child", ("child", "lead"), "delete_volume", {"v": 1}, "approval",
+                             ("r",), "pending", 1.0, 2.0, None, None)  # the pre-v2 positional form still builds
+    assert (positional.root, positional.signature, positional.decided_key) == ("", None, None)
+    approval_id = store.open_approval(positional._replace(root="r"))
+    stored = store.approval(approval_id)
+    assert stored is not None and (stored.root, stored.signature, stored.decided_key) == ("r", None, None)
+    assert store.transition(approval_id, "pending", "granted", by="alice", at=1.5,
+                            signature="c2lnbmF0dXJl", key="SHA256:abc")
+    granted = store.approval(approval_id)
+    assert granted == stored._replace(status="granted", decided_by="alice", decided_at=1.5,
+                                      signature="c2lnbmF0dXJl", decided_key="SHA256:abc")
+    assert store.transition(approval_id, "granted", "used")  # later steps keep who signed
+    assert store.approval(approval_id) == granted._replace(status="used")
+
+
 def test_budget_scopes_never_overspend(store: Store) -> None:
     store.ensure_scope("team", 3)
     assert [store.reserve("team") for _ in range(5)] == [True, True, True, False, False]
     store.ensure_scope("team", 10)  # an existing scope keeps its limit and its use
     assert store.scope_used("team") == (3, 3)
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError, match="unknown budget scope"):
         store.reserve("nobody")
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError, match="unknown budget scope"):
         store.scope_used("nobody")
 
 
@@ -119,6 +136,53 @@ def test_reserve_append_takes_a_unit_and_keeps_the_matching_row(store: Store, du
     assert len(store.session("s1").actions) == 4  # type: ignore[union-attr]
 
 
+def test_every_write_is_idempotent_and_a_different_row_is_a_conflict(store: Store) -> None:
+    """A retry after a lost reply repeats a write: it must change nothing; a different row under
+    the same key is another writer and must be refused without writing."""
+    session = SessionRow("s1", "ops", "i", 1.0)
+    store.open_session(session)
+    store.open_session(session)
+    with pytest.raises(StoreConflict, match="s1"):
+        store.open_session(session.__class__("s1", "intruder", "i", 1.0))
+    row = ActionRow("s1", 1, 2.0, "get_volume", {"volume_id": "v", "n": 1.5}, "allow", ("ok",), None)
+    store.append_action(row, durable=True)
+    store.append_action(row._replace(params={"n": 1.5, "volume_id": "v"}), durable=True)  # same JSON
+    for other in (row._replace(effect="deny"), row._replace(params={"volume_id": "w", "n": 1.5}),
+                  row._replace(params={"volume_id": "v", "n": 1})):
+        with pytest.raises(StoreConflict, match="action 1 of session `s1`"):
+            store.append_action(other, durable=True)
+    alert = AlertRow("s1", 3.0, "review", "closed")
+    store.add_alert(alert)
+    store.add_alert(alert)
+    first = store.open_approval(approval("hx"))
+    assert store.open_approval(approval("hx")) == first
+    store.ensure_scope("team", 1)
+    scoped = row._replace(seq=2)
+    assert store.reserve_append("team", scoped, scoped._replace(effect="deny"), durable=True)
+    assert store.reserve_append("team", scoped, scoped._replace(effect="deny"), durable=True)  # no 2nd unit
+    assert store.scope_used("team") == (1, 1)
+    denied = row._replace(seq=3, effect="deny")
+    assert not store.reserve_append("team", row._replace(seq=3), denied, durable=True)
+    assert not store.reserve_append("team", row._replace(seq=3), denied, durable=True)
+    with pytest.raises(StoreConflict):
+        store.reserve_append("team", row._replace(seq=3, endpoint="x"), denied._replace(endpoint="x"),
+                             durable=True)
+    trace = store.session("s1")
+    assert trace is not None
+    assert [(a.seq, a.effect) for a in trace.actions] == [(1, "allow"), (2, "allow"), (3, "deny")]
+    assert trace.session == session and trace.alerts == (alert,)
+    assert [a.id for a in store.approvals()] == [first]
+    assert store.scope_used("team") == (1, 1)
+
+
+def test_a_decided_request_is_asked_again_as_a_new_one(store: Store) -> None:
+    first = store.open_approval(approval("hd"))
+    assert store.transition(first, "pending", "expired", at=200.0)
+    again = store.open_approval(approval("hd"))  # same hash and time, but the first is no longer pending
+    assert again != first
+    assert store.latest_approval("hd").id == again  # type: ignore[union-attr]
+
+
 def test_a_unit_commits_its_writes_together(store: Store) -> None:
     store.ensure_scope("team", 1)
     row = ActionRow("s1", 1, 2.0, "delete_volume", {}, "approval", ("a",), None)
@@ -130,6 +194,11 @@ def test_a_unit_commits_its_writes_together(store: Store) -> None:
                                     durable=True)
     assert [a.seq for a in store.session("s1").actions] == [1, 2]  # type: ignore[union-attr]
     assert store.latest_approval("hu").id == approval_id  # type: ignore[union-attr]
+
+
+def test_store_info_names_the_database(store: Store) -> None:
+    info = store.info()
+    assert len(info.store_id) == 32 and info.version == 2
 
 
 def test_a_failed_sqlite_unit_leaves_nothing_and_the_store_usable(tmp_path: Path) -> None:
@@ -150,30 +219,35 @@ def test_a_failed_sqlite_unit_leaves_nothing_and_the_store_usable(tmp_path: Path
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_corrupt_rows_raise_store_error(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    url = f"sqlite:///{tmp_path / 't.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 't.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        empty_postgres(url)
     store = open_store(url)
-    if backend == "postgres":
-        store._db.execute(f"TRUNCATE {TABLES} RESTART IDENTITY")  # type: ignore[attr-defined]
     store.open_session(SessionRow("c1", "ops", "i", 1.0))
     store.append_action(ActionRow("c1", 1, 1.0, "e", {}, "allow", (), None), durable=True)
     approval_id = store.open_approval(approval("hc"))
-    store._db.execute("UPDATE actions SET params = 'not json'")  # type: ignore[attr-defined]
-    store._db.execute("UPDATE approvals SET status = 'bogus'")  # type: ignore[attr-defined]
-    with pytest.raises(StoreError, match="corrupt"):
+    raw = sqlite3.connect(tmp_path / "t.db") if backend == "sqlite" else psycopg.connect(url, autocommit=True)
+    with raw:
+        raw.execute("UPDATE actions SET params = 'not json'")
+        raw.execute("UPDATE approvals SET status = 'bogus'")
+    raw.close()
+    with pytest.raises(StoreError, match="corrupt action 1 of session `c1`"):
         store.session("c1")
-    with pytest.raises(StoreError, match="corrupt"):
+    with pytest.raises(StoreError, match="corrupt approval row"):
         store.approval(approval_id)
     store.close()
 
 
 def test_a_store_that_is_down_raises_store_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError, match="cannot open"):
         open_store(f"sqlite:///{tmp_path / 'missing-dir' / 't.db'}")
-    with pytest.raises(StoreError):
-        open_store("postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2")
+    with pytest.raises(StoreError, match="cannot open the trace store `postgresql://postgres:\\*\\*\\*@"):
+        open_store("postgresql://postgres:secret@127.0.0.1:1/postgres?connect_timeout=2")
     store = open_store(f"sqlite:///{tmp_path / 't.db'}")
     store.close()
-    with pytest.raises(StoreError, match="failed"):
+    with pytest.raises(StoreError, match="was closed: open it again"):
         store.sessions()
 
 
@@ -193,6 +267,8 @@ def test_store_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for bad in ("mysql://x", "sqlite:", "sqlite:///"):
         with pytest.raises(StoreError):
             open_store(bad)
+    with pytest.raises(StoreError, match="reconnect_wait must be a number"):
+        open_store("postgresql://u:pw@127.0.0.1:1/db?reconnect_wait=soon")
 
 
 def test_sqlite_uses_wal_and_chosen_sync(tmp_path: Path) -> None:
@@ -207,4 +283,4 @@ def test_sqlite_uses_wal_and_chosen_sync(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "w.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"actions_endpoint_ts", "sessions_agent_started", "approvals_hash"} <= indexes
+    assert {"actions_endpoint_ts", "sessions_agent_started", "approvals_hash", "sessions_root"} <= indexes

@@ -17,7 +17,7 @@ AGENTS, CALLS, LIMIT = 20, 10, 60
 @pytest.mark.postgres
 def test_twenty_agent_processes_share_one_budget(postgres_url: str) -> None:
     with psycopg.connect(postgres_url, autocommit=True) as db:
-        db.execute("DROP TABLE IF EXISTS sessions, actions, alerts, approvals, budgets")
+        db.execute("DROP TABLE IF EXISTS sessions, actions, alerts, approvals, budgets, schema_version")
     procs = [subprocess.Popen([sys.executable, str(HERE / "pg_agent.py"), postgres_url, str(ENDPOINTS),
                                str(CALLS), str(i)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
              for i in range(AGENTS)]

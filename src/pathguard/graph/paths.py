@@ -33,6 +33,10 @@ class Scope:
     targets: frozenset[str]
     distance: dict[str, int]
     successors: dict[str, tuple[str, ...]]
+    inner: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Successors that are not targets (a path goes on through them)."""
+    final: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Successors that are targets (a path ends there)."""
 
 
 def path_scope(graph: nx.DiGraph, entries: Iterable[str], targets: Iterable[str]) -> Scope:
@@ -60,35 +64,56 @@ def path_scope(graph: nx.DiGraph, entries: Iterable[str], targets: Iterable[str]
         node: tuple(n for n in graph.successors(node) if n in distance)
         for node in distance if node not in targets
     }
-    return Scope(tuple(e for e in entries if e in distance), targets, distance, successors)
+    return Scope(tuple(e for e in entries if e in distance), targets, distance, successors,
+                 inner={n: tuple(x for x in succ if x not in targets) for n, succ in successors.items()},
+                 final={n: tuple(x for x in succ if x in targets) for n, succ in successors.items()})
+
+
+DEFAULT_MAX_STEPS = 10_000_000
+"""Search steps (nodes visited while walking) an enumeration may take before it stops."""
 
 
 @dataclass
 class Enumeration:
-    """What a run of the enumerator found. `total` is exact when `complete`, else a lower bound."""
+    """What a run of the enumerator found. `total` is exact when `complete`, else a lower bound.
+    `executable` counts, per verdict, the paths that can run as they stand (SPEC §4)."""
 
     total: int = 0
     counts: dict[str, int] = field(default_factory=lambda: {"blocked": 0, "gated": 0, "open": 0})
+    executable: dict[str, int] = field(default_factory=lambda: {"blocked": 0, "gated": 0, "open": 0})
     listed: list[PathVerdict] = field(default_factory=list)
     complete: bool = True
     limits: list[str] = field(default_factory=list)
     exhaustive_up_to: int | None = None
     longest: int = 0
+    steps: int = 0
 
 
-def _walks(scope: Scope, walker: Walker, length: int) -> Iterator[tuple[tuple[str, ...], Carry]]:
-    """Every path of exactly `length` calls, in entry order then edge order, with its walk."""
+def _walks(scope: Scope, walker: Walker, length: int, budget: list[int]
+           ) -> Iterator[tuple[list[str], str, Carry]]:
+    """Every path of exactly `length` calls, in entry order then edge order: its calls but the
+    last (a list the caller must not keep), the last, and the walk of the calls before it.
+    Each node visited costs one unit of `budget[0]`; the walk stops when it is spent."""
+    targets, distance, extend = scope.targets, scope.distance, walker.extend
+    inner, final = scope.inner, scope.final
     for entry in scope.entries:
-        if scope.distance[entry] > length - 1:
+        if distance[entry] > length - 1:
             continue
-        if entry in scope.targets:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return
+        if entry in targets:
             if length == 1:
-                yield (entry,), walker.extend(walker.start(), entry)
+                yield [], entry, walker.start()
             continue
         path = [entry]
         on_path = {entry}
-        carries = [walker.extend(walker.start(), entry)]
-        stack = [iter(scope.successors[entry])]
+        carries = [extend(walker.start(), entry)]
+        if length == 2:
+            for last in final[entry]:
+                yield path, last, carries[0]
+            continue
+        stack = [iter(inner[entry])]
         while stack:
             nxt = next(stack[-1], None)
             if nxt is None:
@@ -96,31 +121,33 @@ def _walks(scope: Scope, walker: Walker, length: int) -> Iterator[tuple[tuple[st
                 on_path.discard(path.pop())
                 carries.pop()
                 continue
-            if nxt in on_path:
-                continue
-            depth = len(path) + 1
-            if nxt in scope.targets:
-                if depth == length:
-                    yield (*path, nxt), walker.extend(carries[-1], nxt)
-                continue
-            if depth + scope.distance[nxt] > length:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return
+            if nxt in on_path or len(path) + 1 + distance[nxt] > length:
                 continue
             path.append(nxt)
             on_path.add(nxt)
-            carries.append(walker.extend(carries[-1], nxt))
-            stack.append(iter(scope.successors[nxt]))
+            carry = extend(carries[-1], nxt)
+            if len(path) == length - 1:  # every path of this length ends at a target next to it
+                budget[0] -= len(final[nxt])
+                for last in final[nxt]:
+                    yield path, last, carry
+                on_path.discard(path.pop())
+                continue
+            carries.append(carry)
+            stack.append(iter(inner[nxt]))
 
 
-def _longer_path_exists(scope: Scope, length: int, budget: int) -> bool | None:
-    """Is there a path of more than `length` calls? None when `budget` steps did not settle it."""
-    steps = 0
+def _longer_path_exists(scope: Scope, length: int, budget: list[int]) -> bool | None:
+    """Is there a path of more than `length` calls? None when `budget` ran out before it was settled."""
     for entry in scope.entries:
         if entry in scope.targets:
             continue
         path, on_path, stack = [entry], {entry}, [iter(scope.successors[entry])]
         while stack:
-            steps += 1
-            if steps > budget:
+            budget[0] -= 1
+            if budget[0] < 0:
                 return None
             nxt = next(stack[-1], None)
             if nxt is None:
@@ -140,37 +167,53 @@ def _longer_path_exists(scope: Scope, length: int, budget: int) -> bool | None:
 
 
 def enumerate_paths(scope: Scope, walker: Walker, *, max_length: int | None = None,
-                    max_paths: int | None = None, list_limit: int | None = None) -> Enumeration:
-    """Count every path with its verdict, shortest first.
+                    max_paths: int | None = None, list_limit: int | None = None,
+                    max_steps: int = DEFAULT_MAX_STEPS) -> Enumeration:
+    """Count every path with its verdict and executability, shortest first.
 
     `max_length` keeps paths of at most that many calls; `max_paths` stops after that many
-    paths (the count is then a lower bound, exhaustive up to the last finished length);
+    paths and `max_steps` after that many search steps (the count is then a lower bound,
+    exhaustive up to the last finished length, and `limits` names what stopped it);
     `list_limit` caps how many paths are kept for the report (counts are unaffected).
     """
     result = Enumeration()
+    budget = [max_steps]
     ceiling = len(scope.distance) if max_length is None else min(max_length, len(scope.distance))
-    length = 0
+    counts, executable, listed, finish, leaf = (result.counts, result.executable, result.listed,
+                                                walker.finish, walker.leaf)
+    room = list_limit if list_limit is not None else -1
+    total, length = 0, 0
     while length < ceiling:
         length += 1
-        for calls, carry in _walks(scope, walker, length):
-            if max_paths is not None and result.total >= max_paths:
+        for path, last, carry in _walks(scope, walker, length, budget):
+            if max_paths is not None and total >= max_paths:
                 result.complete = False
                 result.limits.append(f"max_paths={max_paths}")
-                result.exhaustive_up_to = length - 1
+                result.total, result.exhaustive_up_to = total, length - 1
+                result.steps = max_steps - budget[0]
                 return result
-            verdict = walker.finish(calls, carry)
-            result.total += 1
-            result.counts[verdict.verdict] += 1
+            verdict, runs = leaf(carry, last)
+            total += 1
+            counts[verdict] += 1
+            if runs:
+                executable[verdict] += 1
+            if room:
+                room -= 1
+                listed.append(finish((*path, last), walker.extend(carry, last)))
             result.longest = length
-            if list_limit is None or len(result.listed) < list_limit:
-                result.listed.append(verdict)
-        if max_length is None and _longer_path_exists(scope, length, 10_000) is False:
+        if budget[0] < 0:
+            result.complete = False
+            result.limits.append(f"max_search_steps={max_steps}")
+            result.total, result.exhaustive_up_to, result.steps = total, length - 1, max_steps
+            return result
+        if max_length is None and _longer_path_exists(scope, length, [min(budget[0], 10_000)]) is False:
             break
-    result.exhaustive_up_to = length
+    result.total, result.exhaustive_up_to = total, length
     if max_length is not None and max_length < len(scope.distance):
-        longer = _longer_path_exists(scope, max_length, 1_000_000)
+        longer = _longer_path_exists(scope, max_length, budget)
         if longer is not False:
             result.complete = False
             result.limits.append(f"max_length={max_length}" + (
                 "" if longer else " (whether longer paths exist was not settled)"))
+    result.steps = max_steps - max(budget[0], 0)
     return result

@@ -49,7 +49,7 @@ def sniff(text: str) -> str:
     if text.lstrip().startswith("{"):
         try:
             data = json.loads(text)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or JSON nobody writes: the loader says which
             data = None
         if isinstance(data, dict):
             if "openapi" in data or "swagger" in data:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from pathguard.errors import InputError, Problem
+from pathguard.source import check_data
 
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -107,7 +108,16 @@ def _merge(target: dict[Any, Any], value: Any) -> None:
 
 
 def parse_data(text: str, name: str) -> Any:
-    """JSON when it looks like JSON, else YAML (libyaml when available)."""
+    """JSON when it looks like JSON, else YAML (libyaml when available); then the limits every
+    input is held to (`pathguard.source.check_data`: depth, aliases, control characters)."""
+    try:
+        return check_data(_parse(text, name), name, text)
+    except (RecursionError, ValueError) as exc:  # nesting past Python's stack, 4,300+ digit integers
+        what = "nesting too deep" if isinstance(exc, RecursionError) else str(exc).partition(":")[0]
+        raise InputError([Problem(name, None, "", "unreadable", f"cannot be read: {what}")]) from None
+
+
+def _parse(text: str, name: str) -> Any:
     if text.lstrip().startswith(("{", "[")):
         try:
             return json.loads(text)

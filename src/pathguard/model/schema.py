@@ -1,7 +1,7 @@
 """The shape of `endpoints.yaml` (SPEC §1) as pydantic v2 models.
 
 Shape only: cross-references (a `when` naming an unknown variable, a value
-outside its domain) are checked in `checks.py`, where every problem of the
+outside its domain) are checked in `load.py`, where every problem of the
 file is collected before anything is reported.
 """
 
@@ -41,6 +41,7 @@ class WorldSpec(_Strict):
     description: StrictStr = ""
     state: dict[StrictStr, VariableSpec] = {}
     knowledge: list[StrictStr] = []
+    secret: list[StrictStr] = []
     endpoints: dict[StrictStr, EndpointSpec] = Field(min_length=1)
     entry: list[StrictStr] | None = None
-    hazards: dict[StrictStr, dict[StrictStr, Scalar]] = {}
+    hazards: dict[StrictStr, dict[StrictStr, Scalar | list[Scalar]]] = {}

@@ -9,7 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pathguard.errors import Problem
+
 Kind = Literal["read", "write", "delete"]
+Knowledge = Literal["given", "discover"]
+Condition = tuple[tuple[str, frozenset[str]], ...]
+"""A conjunction `var in {values}` (a `when` or a hazard), values as canonical strings."""
 
 
 def canonical(value: object) -> str:
@@ -31,7 +36,7 @@ class Endpoint:
     call: str | None = None
     needs: frozenset[str] = frozenset()
     produces: frozenset[str] = frozenset()
-    when: tuple[tuple[str, frozenset[str]], ...] = ()
+    when: Condition = ()
     sets: tuple[tuple[str, str], ...] = ()
     reversible: bool = True
     line: int | None = None
@@ -57,9 +62,10 @@ class World:
     knowledge: tuple[str, ...]
     endpoints: tuple[Endpoint, ...]
     entries: tuple[str, ...]
-    hazards: dict[str, tuple[tuple[str, str], ...]]
+    hazards: dict[str, Condition]
     file: str = "<memory>"
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    secret: tuple[str, ...] = ()
     by_name: dict[str, Endpoint] = field(init=False, repr=False, compare=False)
     resources: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
@@ -86,3 +92,23 @@ class World:
             seen.update(dict.fromkeys(sorted(e.needs)))
             seen.update(dict.fromkeys(sorted(e.produces)))
         return tuple(seen)
+
+    def initial_facts(self, mode: Knowledge) -> frozenset[str]:
+        """The facts an agent knows at the start (SPEC §5): under `given` every fact that is not
+        secret; under `discover` only those no endpoint produces (there is nothing to learn them
+        from), still minus the secret ones."""
+        secret = set(self.secret)
+        if mode == "given":
+            return frozenset(f for f in self.facts if f not in secret)
+        produced = {f for e in self.endpoints for f in e.produces}
+        return frozenset(f for f in self.facts if f not in produced and f not in secret)
+
+    def hazard_condition(self, name: str) -> dict[str, list[str]]:
+        """A hazard as `var -> accepted values`, values in domain order (for reports)."""
+        return {var: [x for x in self.variables[var] if x in values]
+                for var, values in self.hazards[name]}
+
+
+def holds(condition: Condition, values: dict[str, str]) -> bool:
+    """Whether world `values` satisfy a conjunction of `var in {values}`."""
+    return all(values[var] in accepted for var, accepted in condition)

@@ -1,76 +1,137 @@
-"""Bypasses (SPEC §5): blocked paths whose target the model checker still executes.
+"""Bypasses of blocked paths (SPEC §5): the chain the policy blocked, run anyway.
 
-What is computed, exactly: for each blocked path `e0 -> ... -> ek` the explicit
-engine searches (BFS, same transition system, same `decide()`) for a shortest
-trace from the initial state whose last call executes `ek`, the path's
-destructive target; when the BFS stops at its state limit (engine `auto` or
-`smt`), z3 takes over: BMC for a shortest prefix after which `ek` is enabled
-(needs known, `when` true, `decide()` allowing it), and Spacer to prove that no
-reachable state enables `ek`. If one exists the block did not protect the target: the
-path is a bypass and that trace is its witness (for example the forbidden pair
-with a harmless call inserted in between, or the target reached through another
-chain). Paths sharing a target share the witness. A target not found is
-reported with how far the search went (`unreachable` with its proof, else
-`unknown` up to a depth).
+A bypass of a blocked path `e0 … ek` is a run under the policy that executes
+`e0, …, ek` in this order with any calls between them (padding, detours,
+waiting under `--model-time`, sub-agents under `--subagents`) and ends with
+`ek`. It is searched exactly: a breadth-first search of the transition system
+extended with one more world digit that counts how many of the path's calls
+ran in order (`Packer(watch=...)`), so the first run found is a shortest one.
+It is replayed through `decide()` and checked to contain the path in order.
 
-`pathguard analyze` gives its own blocked paths; `pathguard check` takes them
-from the same code, `pathguard.graph` (simple paths of the action graph from an
-entry to a first target, each run as a fresh root session through `decide()`).
+A blocked path with no bypass whose target some other run still executes is
+`target_reachable`: the policy blocks that chain, not the target. Paths are
+searched shortest first with what is left of the run's budget; how many were
+searched, and the limit that stopped the rest, is reported (`BypassSearch`).
+A call the static closure shows never runs settles a path without search.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
 from pathguard.graph.build import action_graph
 from pathguard.graph.paths import enumerate_paths, path_scope
 from pathguard.graph.verdicts import Walker
 from pathguard.model.world import World
-from pathguard.modelcheck.explicit import Exploration
-from pathguard.modelcheck.replay import replay
-from pathguard.modelcheck.results import Bypass
-from pathguard.modelcheck.system import Options
+from pathguard.modelcheck.explicit import explore
+from pathguard.modelcheck.limits import Budget
+from pathguard.modelcheck.packing import CHAIN
+from pathguard.modelcheck.replay import ReplayError, replay
+from pathguard.modelcheck.results import (
+    Bypass,
+    BypassSearch,
+    TargetReachable,
+    Unbypassed,
+    call_count,
+    is_call,
+)
+from pathguard.modelcheck.static import Reachable
+from pathguard.modelcheck.system import TransitionSystem, parse_label
 from pathguard.policy.compile import CompiledPolicy
 
+DEFAULT_MAX_LENGTH = 8
 
-def blocked_paths(world: World, policy: CompiledPolicy, max_length: int = 8) -> list[tuple[str, ...]]:
+
+def blocked_paths(world: World, policy: CompiledPolicy, max_length: int = DEFAULT_MAX_LENGTH,
+                  max_paths: int | None = 100_000) -> list[tuple[str, ...]]:
     """SPEC §4 paths of at most `max_length` calls whose verdict is `blocked`, shortest first,
     as `pathguard.graph` enumerates and judges them (the one implementation of §4)."""
     scope = path_scope(action_graph(world), world.entries, world.targets)
-    found = enumerate_paths(scope, Walker(world, policy), max_length=max_length)
+    found = enumerate_paths(scope, Walker(world, policy), max_length=max_length, max_paths=max_paths)
     return [verdict.calls for verdict in found.listed if verdict.verdict == "blocked"]
 
 
-TargetOutcome = tuple[list[str] | None, dict[str, Any]]
+@dataclass
+class Search:
+    bypasses: list[Bypass] = field(default_factory=list)
+    target_reachable: list[TargetReachable] = field(default_factory=list)
+    unbypassed: list[Unbypassed] = field(default_factory=list)
+    summary: BypassSearch | None = None
 
 
-def explicit_targets(found: Exploration, targets: list[str]) -> dict[str, TargetOutcome]:
-    """What a BFS established about each target: a trace, or why there is none."""
-    out: dict[str, TargetOutcome] = {}
-    for t in targets:
-        if t in found.targets:
-            out[t] = (found.targets[t], {})
-        elif found.exhausted:
-            out[t] = (None, {"verdict": "unreachable",
-                             "proof": f"state space exhausted: {found.states} states"})
+def in_order(trace: list[str], path: tuple[str, ...]) -> bool:
+    """The path's calls appear in the trace in this order (from any session of the tree)."""
+    calls = iter(parse_label(step)[1] for step in trace if is_call(step))
+    return all(any(c == wanted for c in calls) for wanted in path)
+
+
+def search_bypasses(world: World, policy: CompiledPolicy, system: TransitionSystem, reach: Reachable,
+                    paths: list[tuple[str, ...]], *, budget: Budget, bound: int | None) -> Search:
+    """Each blocked path, shortest first: its bypass, or the run that still executes its target,
+    or why there is neither; until the budget runs out."""
+    out = Search()
+    targets: dict[str, tuple[list[str] | None, str | None, int | None, str | None]] = {}
+    checked, unknown, limit = 0, 0, None
+    for path in paths:
+        limit = budget.over()
+        if limit:
+            break
+        checked += 1
+        never = next((c for c in path if c not in reach.runnable), None)
+        if never == path[-1]:  # no bypass, and no run reaches the target either
+            out.unbypassed.append(Unbypassed(path=list(path), target=never, verdict="no bypass", proof=(
+                f"static: the target `{never}` never runs ({reach.why_never(world.by_name[never])})")))
+            continue
+        if never is not None:
+            proof: str | None = f"static: `{never}` never runs ({reach.why_never(world.by_name[never])})"
         else:
-            out[t] = (None, {"verdict": "unknown", "bound": found.explored, "stopped_by": found.stopped_by})
+            found = explore(system, hazards=(CHAIN,), watch=path, bound=bound, budget=budget)
+            calls = found.hazards.get(CHAIN)
+            if calls is not None:
+                steps = replay(world, policy, calls, system.options, target=path[-1])
+                if not in_order(calls, path):
+                    raise ReplayError(f"bypass trace {calls} does not run {list(path)} in order")
+                out.bypasses.append(Bypass(path=list(path), target=path[-1], trace=calls,
+                                           depth=call_count(calls), steps=steps))
+                continue
+            if not found.exhausted:
+                unknown += 1
+                out.unbypassed.append(Unbypassed(path=list(path), target=path[-1], verdict="unknown",
+                                                 bound=found.explored, limit=found.stopped_by))
+                continue
+            proof = f"no run executes these calls in order: state space exhausted, {found.states:,} states"
+        target = path[-1]
+        if target not in targets:
+            targets[target] = _target(system, reach, target, budget=budget, bound=bound)
+        trace, target_proof, target_bound, target_limit = targets[target]
+        if trace is not None:
+            steps = replay(world, policy, trace, system.options, target=target)
+            out.target_reachable.append(TargetReachable(path=list(path), target=target, trace=trace,
+                                                        depth=call_count(trace), steps=steps))
+            continue
+        note = f"; the target never runs either ({target_proof})" if target_proof else \
+            f"; whether `{target}` runs otherwise is unknown (no run of at most {target_bound} calls; " \
+            f"{target_limit})"
+        out.unbypassed.append(Unbypassed(path=list(path), target=target, verdict="no bypass",
+                                         proof=(proof or "") + note))
+    out.summary = BypassSearch(
+        blocked=len(paths), checked=checked, bypassed=len(out.bypasses),
+        target_reachable=len(out.target_reachable), no_bypass=checked - len(out.bypasses)
+        - len(out.target_reachable) - unknown, unknown=unknown, unchecked=len(paths) - checked,
+        limit=limit if checked < len(paths) else None)
     return out
 
 
-def bypasses(world: World, policy: CompiledPolicy, paths: list[tuple[str, ...]],
-             reached: dict[str, TargetOutcome], options: Options
-             ) -> tuple[list[Bypass], list[dict[str, Any]]]:
-    """Bypasses among `paths`, each trace replayed through `decide()`; and the blocked paths
-    whose target was not reached, with why."""
-    result: list[Bypass] = []
-    unreached: list[dict[str, Any]] = []
-    for path in paths:
-        target = path[-1]
-        calls, info = reached[target]
-        if calls is not None:
-            trace = replay(world, policy, calls, options, target=target)
-            result.append(Bypass(list(path), trace, target))
-        else:
-            unreached.append({"path": list(path), "target": target, **info})
-    return result, unreached
+def _target(system: TransitionSystem, reach: Reachable, target: str, *, budget: Budget, bound: int | None
+            ) -> tuple[list[str] | None, str | None, int | None, str | None]:
+    """A shortest run whose last call executes `target`, or the proof that none does, or how far
+    the search went and what stopped it."""
+    if target not in reach.runnable:
+        why = reach.why_never(system.world.by_name[target])
+        return None, f"static: `{target}` never runs ({why})", None, None
+    found = explore(system, hazards=(), targets=(target,), bound=bound, budget=budget)
+    if target in found.targets:
+        return found.targets[target], None, None, None
+    if found.exhausted:
+        return None, f"state space exhausted: {found.states:,} states", None, None
+    return None, None, found.explored, found.stopped_by

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pathguard.modelcheck.limits import Budget
 from pathguard.modelcheck.packing import CACHE, SID_BITS, Packer
 from pathguard.modelcheck.system import TransitionSystem
 
-_CHUNK = 1 << 15
+_CHUNK = 1 << 13  # states expanded between two looks at the limits
 
 
 @dataclass(slots=True)
@@ -32,27 +33,31 @@ class Exploration:
     hazards: dict[str, list[str]] = field(default_factory=dict)
     targets: dict[str, list[str]] = field(default_factory=dict)
     stopped_by: str | None = None
+    learned: frozenset[str] | None = None
+    """With `learned=True` and an exhausted space: every fact some reachable state knows."""
 
 
 def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
-            targets: tuple[str, ...] = (), bound: int | None = None,
-            max_states: int | None = None) -> Exploration:
+            targets: tuple[str, ...] = (), bound: int | None = None, max_states: int | None = None,
+            budget: Budget | None = None, watch: tuple[str, ...] = (), learned: bool = False) -> Exploration:
     """BFS from the initial state until every wanted hazard and target is found, the state
-    space is exhausted, `bound` calls are explored, or more than `max_states` states are seen."""
-    packer = Packer(system, frozenset(targets))
+    space is exhausted, `bound` calls are explored, more than `max_states` states are seen, or
+    `budget` meets one of its limits. With `watch`, the hazard `CHAIN` is a run that executed
+    the watched calls in order (see `Packer`)."""
+    packer = Packer(system, frozenset(targets), watch)
     wanted = list(packer.hazard_names if hazards is None else hazards)
     pending = sum(1 << packer.hazard_names.index(h) for h in wanted)
     pending_targets = set(packer.target_codes)
     found_hazard: dict[int, int] = {}
     found_target: dict[int, tuple[int, int]] = {}
-    K = packer.spawn_code + 1
+    K = packer.codes
     calls = packer.calls
     free_steps = system.options.model_time or system.options.subagents > 0
     low, world_mask, fshift = packer.low, packer.world_mask, packer.wbits + SID_BITS
     sid_mask = (1 << SID_BITS) - 1
 
     init = system.initial_state()
-    start = packer.pack(0, packer.session(init.sessions), packer.world(init.world))
+    start = packer.pack(packer.fact_bits(init.facts), packer.session(init.sessions), packer.world(init.world))
     parent: dict[int, int] = {start: -1}
     frontier = [start]
 
@@ -76,9 +81,7 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
                         found_hazard[i] = state
                 pending &= ~hit
             if free_steps:
-                free = ((packer.wait_code, packer.waited(state & low)),
-                        (packer.spawn_code, packer.spawned(state & low)))
-                todo += [(state, c, (state & ~low) | w) for c, w in reversed(free) if w >= 0]
+                todo += [(state, c, (state & ~low) | w) for c, w in reversed(packer.free_steps(state & low))]
 
     discovered(start, frontier)
     depth, stopped = 0, None
@@ -96,8 +99,12 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
         append = nxt_frontier.append
         for begin in range(0, len(frontier), _CHUNK):
             if max_states is not None and len(parent) > max_states:
-                stopped = f"state limit {max_states}"
+                stopped = f"state limit {max_states:,}"
                 break
+            if budget is not None:
+                stopped = budget.over(len(parent))
+                if stopped:
+                    break
             for cur in frontier[begin:begin + _CHUNK]:
                 if reuse:
                     key = cur & low
@@ -163,8 +170,15 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
             p = parent[state]
         return steps[::-1]
 
+    exhausted = not frontier and stopped is None
+    known = None
+    if learned and exhausted:
+        bits = 0
+        for state in parent:
+            bits |= state
+        known = packer.facts_of(bits >> fshift)
     return Exploration(
-        states=len(parent), explored=depth, exhausted=not frontier and stopped is None,
+        states=len(parent), explored=depth, exhausted=exhausted, learned=known,
         hazards={packer.hazard_names[i]: trace(s) for i, s in sorted(found_hazard.items())
                  if packer.hazard_names[i] in wanted},
         targets={packer.names[c]: [*trace(s), packer.name(code)]

@@ -19,28 +19,35 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from pathguard.modelcheck.system import SPAWN, WAIT, TransitionSystem, label
-from pathguard.semantics.session import SessionState
+from pathguard.modelcheck.system import WAIT, TransitionSystem, label, spawn_label
+from pathguard.semantics.tree import Tree
 
-Sessions = tuple[SessionState, ...]
+Sessions = Tree
 WorldStep = tuple[int, int, int, int, bool]  # call, needs, produces, delta, flag
 Row = tuple[int, int, int, bool]  # needs, produces | next sessions | next world, who * calls + call, flag
 Digits = tuple[tuple[int, int, int], ...]  # (radix, size, digit or accepted-digit mask) per variable
 
 CACHE = 1 << 16  # worlds, rows and seen pairs kept; past this a cache is dropped (memory stays bounded)
 SID_BITS = 32
+CHAIN = "\0chain"
+"""The synthetic hazard of a watched chain: every call of it executed, in order (a bypass)."""
 
 
 class Packer:
     """Worlds in mixed radix with their cached steps; interned sessions with their cached moves."""
 
-    def __init__(self, system: TransitionSystem, targets: frozenset[str]) -> None:
+    def __init__(self, system: TransitionSystem, targets: frozenset[str],
+                 watch: tuple[str, ...] = ()) -> None:
+        """`watch`: a chain of calls to follow (SPEC §5 bypasses): one more digit of the world
+        counts how many of its calls ran in order, any calls between them; the synthetic hazard
+        `CHAIN` holds once all did."""
         self.system = system
         world = system.world
         self.names = [e.name for e in world.endpoints]
         self.calls = len(self.names)
         self.wait_code = self.calls * (system.options.subagents + 1)
-        self.spawn_code = self.wait_code + 1
+        self.spawn_code = self.wait_code + 1  # + the index of the spawning session
+        self.codes = self.spawn_code + system.options.subagents + 1  # steps are numbered below this
         self.hazard_names = list(system.hazards)
         self.place: dict[str, tuple[int, int, dict[str, int]]] = {}
         radix = 1
@@ -48,11 +55,17 @@ class Packer:
             values = world.variables[var]
             self.place[var] = (radix, len(values), {x: i for i, x in enumerate(values)})
             radix *= len(values)
+        self.progress_radix, self.watch = radix, tuple(self.names.index(c) for c in watch)
+        radix *= len(self.watch) + 1
         self.wbits = max((radix - 1).bit_length(), 1)
         self.world_mask = (1 << self.wbits) - 1
         self.low = (1 << (self.wbits + SID_BITS)) - 1
-        self.hazard_digits = [tuple((self.place[v][0], self.place[v][1], self.place[v][2][x])
-                                    for v, x in conj) for conj in world.hazards.values()]
+        self.hazard_digits = [tuple((self.place[v][0], self.place[v][1],
+                                     sum(1 << self.place[v][2][x] for x in values))
+                                    for v, values in conj) for conj in world.hazards.values()]
+        if self.watch:
+            self.hazard_names.append(CHAIN)
+            self.hazard_digits.append(((self.progress_radix, len(self.watch) + 1, 1 << len(self.watch)),))
         self.target_codes = frozenset(self.names.index(t) for t in targets)
         fact_bit = {f: 1 << i for i, f in enumerate(world.facts)}
         shift = self.wbits + SID_BITS
@@ -64,8 +77,7 @@ class Packer:
         self.session_id: dict[Sessions, int] = {}
         self.moves: list[list[int | None]] = []  # per session id, per who * calls + call
         self.rows: dict[int, tuple[Row, ...]] = {}
-        self.waits: dict[int, int] = {}
-        self.spawns: dict[int, int] = {}
+        self.frees: dict[int, tuple[tuple[int, int], ...]] = {}
 
     def _index_calls(self) -> None:
         """Sort calls by what they read and write: none (`always`), one variable (`by_digit`,
@@ -75,7 +87,7 @@ class Packer:
         self.checks_hazards = []
         for e in world.endpoints:
             sets = dict(e.sets)
-            self.checks_hazards.append(any(all(sets.get(v, x) == x for v, x in conj.items())
+            self.checks_hazards.append(any(all(sets[v] in xs for v, xs in conj.items() if v in sets)
                                            and any(v in sets for v in conj) for conj in hazard_conjs))
         self.always: list[WorldStep] = []
         tables: dict[str, list[list[WorldStep]]] = {}
@@ -117,8 +129,8 @@ class Packer:
     def hazard_mask(self, w: int) -> int:
         mask = 0
         for i, digits in enumerate(self.hazard_digits):
-            for radix, size, d in digits:
-                if (w // radix) % size != d:
+            for radix, size, accepted in digits:
+                if not (accepted >> ((w // radix) % size)) & 1:
                     break
             else:
                 mask |= 1 << i
@@ -140,6 +152,12 @@ class Packer:
                 candidates.append(self._step(code, delta))
         if not self.in_order:
             candidates.sort()
+        if self.watch:
+            done = (w // self.progress_radix) % (len(self.watch) + 1)
+            if done < len(self.watch):  # the chain's next call advances it, wherever it runs
+                following = self.watch[done]
+                candidates = [(c, need, prod, delta + self.progress_radix, True) if c == following else
+                              (c, need, prod, delta, flag) for c, need, prod, delta, flag in candidates]
         out = tuple(candidates)
         if len(self.world_steps) >= CACHE:
             self.world_steps.clear()
@@ -180,30 +198,35 @@ class Packer:
         row = self.rows[key] = tuple(out)
         return row
 
+    def fact_bits(self, facts: frozenset[str]) -> int:
+        return sum(1 << i for i, f in enumerate(self.system.world.facts) if f in facts)
+
+    def facts_of(self, bits: int) -> frozenset[str]:
+        return frozenset(f for i, f in enumerate(self.system.world.facts) if bits >> i & 1)
+
     def pack(self, facts: int, sid: int, w: int) -> int:
         return (facts << SID_BITS | sid) << self.wbits | w
 
-    def waited(self, key: int) -> int:
-        """(world, session) after a `wait`, or -1 when waiting changes nothing."""
-        after = self.waits.get(key)
-        if after is None:
-            s = self.system.waited(self.sessions[key >> self.wbits])
-            after = self.waits[key] = -1 if s is None else \
-                (self.session(s) << self.wbits | (key & self.world_mask))
-        return after
-
-    def spawned(self, key: int) -> int:
-        """(world, sessions) after a `spawn`, or -1 when no child may be spawned."""
-        after = self.spawns.get(key)
-        if after is None:
-            s = self.system.spawned(self.sessions[key >> self.wbits])
-            after = self.spawns[key] = -1 if s is None else \
-                (self.session(s) << self.wbits | (key & self.world_mask))
-        return after
+    def free_steps(self, key: int) -> tuple[tuple[int, int], ...]:
+        """The steps that are not calls from a (world, sessions) pair, as (code, next pair): a `wait`
+        (under --model-time) and a spawn from each session that may spawn; cached."""
+        free = self.frees.get(key)
+        if free is None:
+            tree, w = self.sessions[key >> self.wbits], key & self.world_mask
+            out = []
+            waited = self.system.waited(tree)
+            if waited is not None:
+                out.append((self.wait_code, self.session(waited) << self.wbits | w))
+            for parent in range(len(tree)):
+                spawned = self.system.spawned(tree, parent)
+                if spawned is not None:
+                    out.append((self.spawn_code + parent, self.session(spawned) << self.wbits | w))
+            free = self.frees[key] = tuple(out)
+        return free
 
     def name(self, code: int) -> str:
         if code == self.wait_code:
             return WAIT
-        if code == self.spawn_code:
-            return SPAWN
+        if code >= self.spawn_code:
+            return spawn_label(code - self.spawn_code)
         return label(code // self.calls, self.names[code % self.calls])

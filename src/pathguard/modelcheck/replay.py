@@ -8,22 +8,12 @@ means an engine or a reduction disagrees with `decide()`.
 
 from __future__ import annotations
 
-from pathguard.model.world import World
+from pathguard.model.world import World, holds
 from pathguard.modelcheck.results import TraceStep
-from pathguard.modelcheck.system import (
-    SPAWN,
-    SPAWN_DECISION,
-    WAIT,
-    WAIT_DECISION,
-    Options,
-    child_policy,
-    expire_window,
-    parse_label,
-    spawn,
-)
+from pathguard.modelcheck.system import SPAWN, SPAWN_DECISION, WAIT, WAIT_DECISION, Options, parse_label
 from pathguard.policy.compile import CompiledPolicy
-from pathguard.semantics.decide import decide
-from pathguard.semantics.session import SessionState, executed
+from pathguard.semantics.approval import runs
+from pathguard.semantics.tree import decide_in_tree, root_tree, run_in_tree, spawn_in_tree, window_expired
 
 
 class ReplayError(AssertionError):
@@ -36,30 +26,28 @@ def replay(world: World, policy: CompiledPolicy, calls: list[str], options: Opti
     that the last call is `target`, when given."""
     options = options or Options()
     values = dict(world.initial)
-    facts: set[str] = set()
-    sessions = [SessionState.root(policy)]
-    child = child_policy(policy)
+    facts = set(world.initial_facts(options.knowledge))
+    tree = root_tree(policy)
     steps: list[TraceStep] = []
     for i, step in enumerate(calls, 1):
+        who, call = parse_label(step)
+        if who >= len(tree):
+            raise ReplayError(f"step {i}: no session `child{who}`")
         if step == WAIT:
             if not options.model_time:
                 raise ReplayError(f"step {i}: `wait` without --model-time")
-            sessions = [expire_window(s) for s in sessions]
-            steps.append(TraceStep(WAIT, str(WAIT_DECISION.effect), tuple(WAIT_DECISION.texts),
-                                   dict(values)))
+            tree = tuple(m._replace(state=window_expired(m.state)) for m in tree)
+            steps.append(TraceStep(call=WAIT, decision=str(WAIT_DECISION.effect), reasons=WAIT_DECISION.texts,
+                                   world=dict(values)))
             continue
-        if step == SPAWN:
-            after = spawn(policy, tuple(sessions))
-            if len(sessions) > options.subagents or after is None:
-                raise ReplayError(f"step {i}: no child may be spawned here")
-            sessions = list(after)
-            steps.append(TraceStep(SPAWN, str(SPAWN_DECISION.effect), tuple(SPAWN_DECISION.texts),
-                                   dict(values)))
+        if call == SPAWN:
+            spawned = spawn_in_tree(policy, tree, who)
+            if len(tree) > options.subagents or spawned is None:
+                raise ReplayError(f"step {i}: `{step}`: no child may be spawned here")
+            tree = spawned
+            steps.append(TraceStep(call=step, decision=str(SPAWN_DECISION.effect),
+                                   reasons=SPAWN_DECISION.texts, world=dict(values)))
             continue
-        who, call = parse_label(step)
-        if who >= len(sessions):
-            raise ReplayError(f"step {i}: no session `child{who}`")
-        session, run_policy = sessions[who], policy if who == 0 else child
         endpoint = world.by_name.get(call)
         if endpoint is None:
             raise ReplayError(f"step {i}: `{call}` is not an endpoint")
@@ -69,15 +57,17 @@ def replay(world: World, policy: CompiledPolicy, calls: list[str], options: Opti
             if values[var] not in allowed:
                 raise ReplayError(f"step {i}: `{call}` needs {var} in {sorted(allowed)}, "
                                   f"world has {values[var]}")
-        decision = decide(world, run_policy, session, call)
-        if decision.effect > options.max_effect:
+        decision = decide_in_tree(world, policy, tree, who, call)
+        if not runs(decision, granted=options.assume_approvals):
             raise ReplayError(f"step {i}: decide() says {decision.effect} for `{step}`: "
                               + "; ".join(decision.texts))
-        sessions[who] = executed(run_policy, session, run_policy.plans[call])
+        tree = run_in_tree(policy, tree, who, call)
         facts |= endpoint.produces
-        values.update(endpoint.sets)
-        steps.append(TraceStep(step, str(decision.effect), tuple(decision.texts), dict(values)))
-    if hazard is not None and not all(values[v] == x for v, x in world.hazards[hazard]):
+        changed = {v: x for v, x in endpoint.sets if values[v] != x}
+        values.update(changed)
+        steps.append(TraceStep(call=step, decision=str(decision.effect), reasons=decision.texts,
+                               changed=changed, world=dict(values)))
+    if hazard is not None and not holds(world.hazards[hazard], values):
         raise ReplayError(f"the trace ends outside hazard `{hazard}`: {values}")
     if target is not None and (not calls or parse_label(calls[-1])[1] != target):
         raise ReplayError(f"the trace does not end with `{target}`")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pathguard.model.world import Endpoint, World
+from pathguard.model.world import Condition, Endpoint, World
 from pathguard.policy.compile import CompiledPolicy, EndpointPlan
 from pathguard.semantics.effect import Effect
 
@@ -53,15 +53,29 @@ class Reachable:
     refused: dict[str, str]
     runnable: frozenset[str]
 
-    def impossible(self, condition: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
-        """A `variable=value` of `condition` no run can produce, if there is one."""
-        return next(((v, x) for v, x in condition if x not in self.values[v]), None)
+    def why_never(self, e: Endpoint) -> str:
+        """Why a call no run can make never runs: the policy, a fact nobody reveals, or a
+        precondition no run reaches (the reasons that survive `--knowledge given`)."""
+        if e.name in self.refused:
+            return self.refused[e.name]
+        missing = sorted(e.needs - self.facts)
+        if missing:
+            return f"it needs {', '.join(f'`{f}`' for f in missing)}, which no call that can run reveals"
+        var, accepted = next((v, xs) for v, xs in e.when if not xs & self.values[v])
+        shown = ", ".join(sorted(accepted))
+        return f"its precondition {var} in {{{shown}}} is never reached"
+
+    def impossible(self, condition: Condition) -> tuple[str, frozenset[str]] | None:
+        """A variable of `condition` none of whose accepted values any run can produce, if any."""
+        return next(((v, xs) for v, xs in condition if not xs & self.values[v]), None)
 
 
-def reachable(world: World, policy: CompiledPolicy, assume_approvals: bool = False) -> Reachable:
+def reachable(world: World, policy: CompiledPolicy, assume_approvals: bool = False,
+              known: frozenset[str] = frozenset()) -> Reachable:
+    """The closure from the initial world and the facts `known` at the start (SPEC §5 knowledge)."""
     refused = {e.name: why for e in world.endpoints
                if (why := always_refused(policy, policy.plans[e.name], assume_approvals)) is not None}
-    facts: set[str] = set()
+    facts: set[str] = set(known)
     values = {var: {value} for var, value in world.initial.items()}
     runnable: set[str] = set()
     pending: list[Endpoint] = [e for e in world.endpoints if e.name not in refused]
@@ -87,10 +101,11 @@ def static_proof(world: World, reach: Reachable, hazard: str) -> str | None:
     missing = reach.impossible(world.hazards[hazard])
     if missing is None:
         return None
-    var, value = missing
-    setters = [e.name for e in world.endpoints if (var, value) in e.sets]
+    var, values = missing
+    wanted = f"{var}={next(iter(values))}" if len(values) == 1 else \
+        f"{var} in {{{', '.join(x for x in world.variables[var] if x in values)}}}"
+    setters = [e.name for e in world.endpoints if any(v == var and x in values for v, x in e.sets)]
     if not setters:
-        return f"static: no call sets {var}={value}"
-    why = "; ".join(f"`{s}`: {reach.refused[s]}" if s in reach.refused else f"`{s}` can never run"
-                    for s in setters)
-    return f"static: {var}={value} is never set ({why})"
+        return f"static: no call sets {wanted}"
+    why = "; ".join(f"`{s}`: {reach.why_never(world.by_name[s])}" for s in setters)
+    return f"static: {wanted} is never set ({why})"

@@ -30,25 +30,32 @@ one: the reachable worlds are exactly those of the real sliding window. A
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any
 
-from pathguard.model.world import World
+from pathguard.model.world import Knowledge, World
 from pathguard.policy.compile import CompiledPolicy
 from pathguard.policy.when import Cmp, Expr, Lit, Name, Not
-from pathguard.semantics.decide import decide
+from pathguard.semantics.approval import runs
 from pathguard.semantics.effect import Decision, Effect, Reason
-from pathguard.semantics.session import SessionState, executed
+from pathguard.semantics.session import SessionState
+from pathguard.semantics.tree import (
+    Tree,
+    decide_in_tree,
+    root_tree,
+    run_in_tree,
+    spawn_in_tree,
+    window_expired,
+)
 
 WAIT = "wait"
 SPAWN = "spawn"
 WAIT_DECISION = Decision(Effect.ALLOW, (Reason("time", "wait", "time: the agent waits until its "
                                                "budget window has expired"),))
-SPAWN_DECISION = Decision(Effect.ALLOW, (Reason("subagents", "spawn", "subagents: the agent spawns a "
-                                                 "child session with its own budget"),))
+SPAWN_DECISION = Decision(Effect.ALLOW, (Reason("subagents", "spawn", "subagents: the session spawns a "
+                                                 "child with as many actions as it may give"),))
 _SCALARS = frozenset({"actions", "reads", "writes", "deletes", "critical", "window_actions",
                       "window_writes", "window_critical"})
 _TOTALS = ("actions", "reads", "writes", "deletes", "critical")
@@ -63,19 +70,16 @@ class Options:
     assume_approvals: bool = False
     model_time: bool = False
     subagents: int = 0
-
-    @property
-    def max_effect(self) -> Effect:
-        return Effect.APPROVAL if self.assume_approvals else Effect.ALLOW
+    knowledge: Knowledge = "given"
 
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """World values (in `world.variables` order), known facts, the sessions (root first)."""
+    """World values (in `world.variables` order), known facts, the session tree (root first)."""
 
     world: tuple[str, ...]
     facts: frozenset[str]
-    sessions: tuple[SessionState, ...]
+    sessions: Tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +132,9 @@ class Reductions:
             if c is not None))
 
     @classmethod
-    def of(cls, policy: CompiledPolicy) -> Reductions:
+    def of(cls, policy: CompiledPolicy, subagents: bool = False) -> Reductions:
+        """Caps valid for `policy` and, with `subagents`, for every child budget it can give (each
+        at most `subagents.max_budget` or the root's `max_actions`, so their thresholds are too)."""
         unsaturable: set[str] = set()
         largest: dict[str, int] = {}
         for plan in policy.plans.values():
@@ -148,7 +154,8 @@ class Reductions:
         caps: dict[str, int | None] = {name: when_cap(name) for name in _TOTALS}
         caps["same_resource_reads"] = when_cap("same_resource_reads")
         caps["same_endpoint"] = when_cap("same_endpoint")
-        caps["window_actions"] = budget_cap(policy.max_actions, policy.read_only_actions)
+        caps["window_actions"] = budget_cap(policy.max_actions, policy.read_only_actions,
+                                            policy.subagent_budget if subagents else None)
         caps["window_writes"] = budget_cap(policy.max_writes, policy.read_only_writes)
         caps["window_critical"] = budget_cap(policy.max_critical)
         dropped = sorted(n for n, c in caps.items() if c == 0)
@@ -190,7 +197,8 @@ class Reductions:
 
 
 def label(who: int, call: str) -> str:
-    """How a call appears in a trace: bare for the root session, `childN:` for a child."""
+    """How a step appears in a trace: bare for the root session, `childN:` for the N-th child
+    spawned (children are numbered in the order they were spawned, from 1)."""
     return call if who == 0 else f"child{who}:{call}"
 
 
@@ -201,31 +209,8 @@ def parse_label(text: str) -> tuple[int, str]:
     return 0, text
 
 
-def child_policy(policy: CompiledPolicy) -> CompiledPolicy:
-    """The policy a child session runs under: `subagents.max_budget` as its action budget."""
-    budget = policy.subagent_budget
-    if budget is None:
-        return policy
-    ratio = policy.read_only_at
-    return replace(policy, max_actions=budget,
-                   read_only_actions=None if ratio is None else math.ceil(ratio * budget))
-
-
-def spawn(policy: CompiledPolicy, sessions: tuple[SessionState, ...]) -> tuple[SessionState, ...] | None:
-    """The sessions after the root spawns a child, or None if its budget cannot pay for one."""
-    root, budget = sessions[0], policy.subagent_budget
-    if root.closed:
-        return None
-    if budget is not None:
-        if policy.max_actions is not None and root.window_actions + budget > policy.max_actions:
-            return None
-        root = replace(root, window_actions=root.window_actions + budget)
-    return (root, *sessions[1:], SessionState.root(child_policy(policy), depth=1))
-
-
-def expire_window(s: SessionState) -> SessionState:
-    """The session after the agent waited out its whole budget window (`--model-time`)."""
-    return replace(s, window_actions=0, window_writes=0, window_critical=0)
+def spawn_label(parent: int) -> str:
+    return label(parent, SPAWN)
 
 
 class TransitionSystem:
@@ -236,16 +221,11 @@ class TransitionSystem:
         self.world = world
         self.policy = policy
         self.options = options or Options()
-        self._max_effect = self.options.max_effect
         self.variables = tuple(world.variables)
         self.slot = {v: i for i, v in enumerate(self.variables)}
-        self.reductions = Reductions.of(policy)
-        self.child = child_policy(policy)
-        self.child_reductions = Reductions.of(self.child)
-        identity = (lambda s: s)  # noqa: E731
-        self._reduce = self.reductions.reduce if reduce else identity
-        self._reduce_child = self.child_reductions.reduce if reduce else identity
-        self.hazards = {name: tuple((self.slot[v], value) for v, value in conj)
+        self.reductions = Reductions.of(policy, subagents=self.options.subagents > 0)
+        self._reduce = self.reductions.reduce if reduce else (lambda s: s)
+        self.hazards = {name: tuple((self.slot[v], values) for v, values in conj)
                         for name, conj in world.hazards.items()}
         # Calls indexed by their first `when` variable's accepted values: only those
         # (and the calls with no `when`) need their full `when` checked on a world.
@@ -260,8 +240,14 @@ class TransitionSystem:
             (self.slot[v], table) for v, table in by_var.items()]
 
     def initial_state(self) -> State:
+        """The initial world, the facts known at the start (SPEC §5 knowledge), a fresh root."""
         world = tuple(self.world.initial[v] for v in self.variables)
-        return State(world, frozenset(), (self._reduce(SessionState.root(self.policy)),))
+        return State(world, self.world.initial_facts(self.options.knowledge),
+                     self._reduced(root_tree(self.policy)))
+
+    def _reduced(self, tree: Tree) -> Tree:
+        reduce = self._reduce
+        return tuple(m._replace(state=reduce(m.state)) for m in tree)
 
     def world_enabled(self, world: tuple[str, ...], call: str) -> bool:
         """The call's `when` holds on these world values."""
@@ -281,49 +267,48 @@ class TransitionSystem:
             values[self.slot[v]] = value
         return tuple(values)
 
-    def session_step(self, sessions: tuple[SessionState, ...], who: int, call: str
-                     ) -> tuple[Decision, tuple[SessionState, ...] | None]:
-        """`decide()` on the call made from session `who`, and the (reduced) sessions after it
-        if it may run."""
-        policy, reduce = (self.policy, self._reduce) if who == 0 else (self.child, self._reduce_child)
-        session = sessions[who]
-        decision = decide(self.world, policy, session, call)
-        if decision.effect > self._max_effect:
+    def session_step(self, tree: Tree, who: int, call: str) -> tuple[Decision, Tree | None]:
+        """The decision on a call made from session `who` (against it and every ancestor, SPEC §3)
+        and the (reduced) tree after it, if it runs (`allow`, or `approval` under
+        `--assume-approvals`)."""
+        decision = decide_in_tree(self.world, self.policy, tree, who, call)
+        if not runs(decision, granted=self.options.assume_approvals):
             return decision, None
-        after = reduce(executed(policy, session, policy.plans[call]))
-        return decision, (*sessions[:who], after, *sessions[who + 1:])
+        return decision, self._reduced(run_in_tree(self.policy, tree, who, call))
 
-    def waited(self, sessions: tuple[SessionState, ...]) -> tuple[SessionState, ...] | None:
-        """The sessions after a `wait` step, or None when time is not modelled or changes nothing."""
+    def waited(self, tree: Tree) -> Tree | None:
+        """The tree after a `wait` step, or None when time is not modelled or changes nothing."""
         if not self.options.model_time:
             return None
-        after = tuple(expire_window(s) for s in sessions)
-        return None if after == sessions else after
+        after = tuple(m._replace(state=window_expired(m.state)) for m in tree)
+        return None if after == tree else after
 
-    def spawned(self, sessions: tuple[SessionState, ...]) -> tuple[SessionState, ...] | None:
-        """The sessions after a `spawn` step, or None when no child may be spawned."""
-        if len(sessions) > self.options.subagents:
+    def spawned(self, tree: Tree, parent: int) -> Tree | None:
+        """The tree after session `parent` spawns a child with as many actions as it may get (the
+        most a child can do), or None when no more children are modelled or it cannot give any."""
+        if len(tree) > self.options.subagents:
             return None
-        after = spawn(self.policy, sessions)
-        return None if after is None else (self._reduce(after[0]), *after[1:])
+        after = spawn_in_tree(self.policy, tree, parent)
+        return None if after is None else self._reduced(after)
 
     def steps(self, state: State) -> Iterator[Step]:
-        """Every enabled step from `state`: calls in file order per session, `wait`, `spawn`."""
+        """Every enabled step from `state`: calls in file order per session, `wait`, spawns."""
         for who in range(len(state.sessions)):
             for name in self.enabled_calls(state.world):
                 e = self.world.by_name[name]
                 if not e.needs <= state.facts:
                     continue
-                decision, sessions = self.session_step(state.sessions, who, e.name)
-                if sessions is not None:
+                decision, tree = self.session_step(state.sessions, who, e.name)
+                if tree is not None:
                     yield Step(label(who, e.name), decision, State(self.world_after(state.world, e.name),
-                                                                   state.facts | e.produces, sessions))
-        sessions = self.waited(state.sessions)
-        if sessions is not None:
-            yield Step(WAIT, WAIT_DECISION, State(state.world, state.facts, sessions))
-        sessions = self.spawned(state.sessions)
-        if sessions is not None:
-            yield Step(SPAWN, SPAWN_DECISION, State(state.world, state.facts, sessions))
+                                                                   state.facts | e.produces, tree))
+        tree = self.waited(state.sessions)
+        if tree is not None:
+            yield Step(WAIT, WAIT_DECISION, State(state.world, state.facts, tree))
+        for parent in range(len(state.sessions)):
+            tree = self.spawned(state.sessions, parent)
+            if tree is not None:
+                yield Step(spawn_label(parent), SPAWN_DECISION, State(state.world, state.facts, tree))
 
     def satisfies(self, world: tuple[str, ...], hazard: str) -> bool:
-        return all(world[i] == value for i, value in self.hazards[hazard])
+        return all(world[i] in values for i, values in self.hazards[hazard])

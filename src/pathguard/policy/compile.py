@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
+from pathguard.errors import Problem
 from pathguard.model.world import World
 from pathguard.policy.schema import PolicySpec
 from pathguard.policy.when import Expr, Test, compile_test, constants_in, names_in
@@ -77,17 +78,34 @@ class CompiledPolicy:
     observed: frozenset[str] = frozenset()
     constants: frozenset[int] = frozenset()
     subagent_budget: int | None = None
+    approvers: tuple[str, ...] | None = None
+    """Who may grant an `approval` (SPEC §2 `approvals`); None when the policy names nobody."""
+    approval_expire_seconds: float = 900.0
     intent_threshold: float | None = None
     intent_decay: float = 1.0
     permissive: bool = False
     spec: PolicySpec | None = None
     file: str = "<memory>"
     forbidden: tuple[CompiledForbidden, ...] = field(default=())
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    _budgets: dict[int | None, CompiledPolicy] = field(default_factory=dict, init=False, repr=False,
+                                                      compare=False)
 
     @property
     def has_budget(self) -> bool:
         return any(x is not None for x in (self.max_actions, self.max_writes, self.max_critical))
+
+    def with_budget(self, max_actions: int | None) -> CompiledPolicy:
+        """This policy with its own action budget set to `max_actions` (a sub-agent's, SPEC §3),
+        the read-only threshold scaled by the same `read_only_at`; built once per budget."""
+        if max_actions == self.max_actions:
+            return self
+        variant = self._budgets.get(max_actions)
+        if variant is None:
+            variant = self._budgets[max_actions] = replace(
+                self, max_actions=max_actions,
+                read_only_actions=read_only_threshold(self.read_only_at, max_actions))
+        return variant
 
 
 def allow_everything(world: World) -> CompiledPolicy:
@@ -108,7 +126,7 @@ def _as_set(value: str | Sequence[str] | None) -> set[str] | None:
 
 def compile_policy(spec: PolicySpec, world: World, conditions: dict[int, Expr],
                    *, file: str = "<memory>", permissive: bool = False,
-                   warnings: tuple[str, ...] = ()) -> CompiledPolicy:
+                   warnings: tuple[Problem, ...] = ()) -> CompiledPolicy:
     """Compile a validated policy; `conditions` maps rule index (0-based) to its parsed `when`."""
     names = world.names
     resource_slot = {r: i for i, r in enumerate(world.resources)}
@@ -180,6 +198,8 @@ def compile_policy(spec: PolicySpec, world: World, conditions: dict[int, Expr],
         observed=frozenset(observed),
         constants=frozenset(constants),
         subagent_budget=spec.subagents.max_budget if spec.subagents else None,
+        approvers=tuple(spec.approvals.approvers) if spec.approvals else None,
+        approval_expire_seconds=float(spec.approvals.expire_minutes) * 60 if spec.approvals else 900.0,
         intent_threshold=float(spec.intent.threshold) if spec.intent else None,
         intent_decay=float(spec.intent.decay) if spec.intent else 1.0,
         permissive=permissive,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from pathguard.errors import InputError, Problem, did_you_mean
 from pathguard.model.world import World
 from pathguard.policy.compile import CompiledPolicy, compile_policy
-from pathguard.policy.schema import PolicySpec
+from pathguard.policy.schema import Match, PolicySpec
 from pathguard.policy.when import Expr, WhenError, parse_when
 from pathguard.source import Document, read_document
 from pathguard.validation import validate
@@ -21,7 +23,7 @@ def load_policy(path: str | Path, world: World) -> CompiledPolicy:
 def policy_from_document(doc: Document, world: World) -> CompiledPolicy:
     spec = validate(PolicySpec, doc)
     problems: list[Problem] = []
-    warnings: list[str] = []
+    warnings: list[Problem] = []
     names = world.names
     known = set(names)
 
@@ -41,20 +43,13 @@ def policy_from_document(doc: Document, world: World) -> CompiledPolicy:
         elif selected is not None:
             for j, name in enumerate(selected):
                 check_endpoint(("rules", i, "match", "endpoint", j), name)
-        resources = [rule.match.resource] if isinstance(rule.match.resource, str) else rule.match.resource
-        for resource in resources or []:
-            if resource not in world.resources:
-                warnings.append(doc.problem(("rules", i, "match", "resource"), "unknown-resource",
-                                            f"no endpoint has resource `{resource}`: the rule selects "
-                                            "nothing", did_you_mean(resource, world.resources),
-                                            severity="warning").render())
+        warnings += _selector_warnings(doc, i, rule.match, world)
         if rule.when is not None:
             try:
                 conditions[i] = parse_when(rule.when, known)
             except WhenError as exc:
-                hint = exc.hint
-                hint = f"{hint} (at column {exc.column} of the expression)" if hint else \
-                    f"at column {exc.column} of the expression"
+                where = None if exc.column is None else f"at column {exc.column} of the expression"
+                hint = f"{exc.hint} ({where})" if exc.hint and where else exc.hint or where
                 problems.append(doc.problem(("rules", i, "when"), "when", str(exc), hint))
 
     for i, entry in enumerate(spec.forbidden):
@@ -70,6 +65,19 @@ def policy_from_document(doc: Document, world: World) -> CompiledPolicy:
             check_endpoint(("forbidden", i, "first"), entry.first)
             check_endpoint(("forbidden", i, "then"), entry.then)
 
+    if spec.approvals is not None:
+        seen: dict[str, int] = {}
+        for j, name in enumerate(spec.approvals.approvers):
+            key = unicodedata.normalize("NFKC", name).casefold().strip()
+            loc = ("approvals", "approvers", j)
+            if not key:
+                problems.append(doc.problem(loc, "invalid", "an approver name cannot be blank"))
+            elif key in seen:
+                problems.append(doc.problem(loc, "duplicate-approver",
+                                            f"`{name}` is the same approver as entry {seen[key] + 1} "
+                                            "(names are compared after NFKC normalisation and case folding)"))
+            seen.setdefault(key, j)
+
     if spec.budget is not None and spec.budget.read_only_at is not None and \
             spec.budget.max_actions is None and spec.budget.max_writes is None:
         problems.append(doc.problem(("budget", "read_only_at"), "no-limit",
@@ -78,3 +86,36 @@ def policy_from_document(doc: Document, world: World) -> CompiledPolicy:
     if problems:
         raise InputError(problems)
     return compile_policy(spec, world, conditions, file=doc.file, warnings=tuple(warnings))
+
+
+def _listed(value: str | Sequence[str] | None) -> list[str] | None:
+    return None if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def _selector_warnings(doc: Document, i: int, match: Match, world: World) -> list[Problem]:
+    """SPEC §2: a selector that matches no endpoint is a warning (a typo there silently empties a
+    rule, and paths it was meant to block turn open). Unknown endpoint names are errors (above)."""
+    names, kinds, resources = _listed(match.endpoint), _listed(match.kind), _listed(match.resource)
+    selected = [e for e in world.endpoints
+                if (names is None or e.name in names) and (kinds is None or e.kind in kinds)
+                and (resources is None or e.resource in resources)]
+    effect = "the rule selects nothing" if not selected else "this value selects nothing"
+    out: list[Problem] = []
+    have_kinds = sorted({e.kind for e in world.endpoints})
+    for field, values, known in (("kind", kinds, have_kinds), ("resource", resources, world.resources)):
+        for value in values or []:
+            if value not in known:
+                loc: tuple[str | int, ...] = ("rules", i, "match", field)
+                out.append(doc.problem(loc, f"unknown-{field}", f"no endpoint has {field} `{value}`: "
+                                       f"{effect}", did_you_mean(value, known)
+                                       or f"{field}s of `{world.system}`: {', '.join(known)}",
+                                       severity="warning"))
+    if not selected and not out:
+        given = ", ".join(f"{f}: {v if isinstance(v, str) else '[' + ', '.join(v) + ']'}"
+                          for f, v in (("endpoint", match.endpoint), ("kind", match.kind),
+                                       ("resource", match.resource)) if v is not None)
+        out.append(doc.problem(("rules", i, "match"), "empty-selector",
+                               f"no endpoint has all of `{given}`: the rule selects nothing",
+                               "every selector given must hold for the same endpoint",
+                               severity="warning"))
+    return out

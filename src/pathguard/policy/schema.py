@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    NonNegativeInt,
-    PositiveInt,
-    StrictFloat,
-    StrictInt,
-    StrictStr,
-    Tag,
-)
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictStr, Tag
+
+from pathguard.validation import COUNT_MAX, bounded
 
 Decision = Literal["allow", "deny", "approval"]
 Kind = Literal["read", "write", "delete"]
-Ratio = StrictFloat | StrictInt
+
+MINUTES_MAX = 10 * 365 * 24 * 60
+WITHIN_MAX = 1000
+Count = Annotated[int, bounded(0, COUNT_MAX, integer=True, what=f"from 0 to {COUNT_MAX:,}",
+                               hint="a count of calls; 0 allows none")]
+Minutes = Annotated[float, bounded(
+    1 / 60, MINUTES_MAX, what=f"of minutes from 1/60 (one second) to {MINUTES_MAX:,} (ten years)",
+    hint="a window shorter than a second counts nothing: every call falls in a fresh, empty window, "
+         "which switches the budget off")]
 
 
 class _Strict(BaseModel):
@@ -42,28 +41,44 @@ class Rule(_Strict):
 
 
 class Budget(_Strict):
-    window_minutes: PositiveInt | float = 30
-    max_actions: NonNegativeInt | None = None
-    max_writes: NonNegativeInt | None = None
-    max_critical: NonNegativeInt | None = None
-    read_only_at: Ratio | None = Field(default=None, ge=0)
+    window_minutes: Minutes = 30
+    max_actions: Count | None = None
+    max_writes: Count | None = None
+    max_critical: Count | None = None
+    read_only_at: Annotated[float, bounded(0, 1, low_open=True, what="in (0, 1]",
+                                           hint="the fraction of `max_actions` or `max_writes` at "
+                                                "which the session turns read-only; 1 means at the limit")
+                            ] | None = None
 
 
 class Forbidden(_Strict):
     first: StrictStr
     then: StrictStr
-    within: PositiveInt = 1
+    within: Annotated[int, bounded(1, WITHIN_MAX, integer=True, what=f"from 1 to {WITHIN_MAX:,}",
+                                   hint="how many of the last executed calls are searched for `first`")] = 1
     decision: Decision = "deny"
     reason: StrictStr = ""
 
 
 class Subagents(_Strict):
-    max_budget: NonNegativeInt = 5
+    max_budget: Count = 5
 
 
 class Intent(_Strict):
-    threshold: Ratio = Field(ge=0, le=1)
-    decay: Ratio = Field(default=1.0, gt=0, le=1)
+    threshold: Annotated[float, bounded(0, 1, what="from 0 to 1",
+                                        hint="a cosine similarity; 0 never enters review")]
+    decay: Annotated[float, bounded(0, 1, low_open=True, what="in (0, 1]",
+                                    hint="the weight of an action k calls back is decay**k; 1 weighs "
+                                         "every action the same")] = 1.0
+
+
+class Approvals(_Strict):
+    """Who may grant an `approval` out of band (SPEC §2, §3), and how long requests live."""
+
+    approvers: list[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(min_length=1)
+    expire_minutes: Annotated[float, bounded(
+        1 / 60, MINUTES_MAX, what=f"of minutes from 1/60 (one second) to {MINUTES_MAX:,} (ten years)",
+        hint="pending requests and unused grants expire after this long")] = 15
 
 
 def _forbidden_form(value: Any) -> str:
@@ -82,3 +97,4 @@ class PolicySpec(_Strict):
                               Discriminator(_forbidden_form)]] = []
     subagents: Subagents | None = None
     intent: Intent | None = None
+    approvals: Approvals | None = None

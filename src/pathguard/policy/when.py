@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Union
 
 from pathguard.errors import did_you_mean
+from pathguard.validation import COUNT_MAX
 
 if TYPE_CHECKING:
     from pathguard.semantics.session import SessionState
@@ -65,29 +66,49 @@ _OPS: dict[type[ast.cmpop], CmpOp] = {
 
 
 class WhenError(ValueError):
-    """A problem in one expression, with the 1-based column it points at."""
+    """A problem in one expression, with the 1-based column it points at (None: the whole text)."""
 
-    def __init__(self, message: str, column: int, hint: str | None = None) -> None:
+    def __init__(self, message: str, column: int | None, hint: str | None = None) -> None:
         super().__init__(message)
         self.column = column
         self.hint = hint
 
 
+MAX_CHARS = 1000
+"""Longest `when` text: conditions people write are a line; a longer one is refused before parsing."""
+MAX_DEPTH = 32
+"""Deepest nesting of `and`/`or`/`not`: every walk over an expression (compiling, the SMT encoding,
+rendering) recurses, so depth is bounded once here."""
+
+
 def parse_when(text: str, endpoints: frozenset[str] | set[str]) -> Expr:
     """Parse `text` into an `Expr`; `last` may only be compared with endpoint names."""
+    if len(text) > MAX_CHARS:
+        raise WhenError(f"the expression has {len(text):,} characters, more than the limit of {MAX_CHARS:,}",
+                        None, "split the rule into several rules")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise WhenError(f"cannot parse `{text}`: {exc.msg}", exc.offset or 1) from None
-    return _bool(tree.body, endpoints)
+        raise WhenError(f"cannot parse `{_cut(text)}`: {exc.msg}", exc.offset or 1) from None
+    except (ValueError, MemoryError, RecursionError) as exc:  # Python's own parser limits
+        raise WhenError(f"cannot parse the expression: {type(exc).__name__}: {_cut(str(exc))}",
+                        None) from None
+    return _bool(tree.body, endpoints, 0)
 
 
-def _bool(node: ast.expr, endpoints: frozenset[str] | set[str]) -> Expr:
+def _cut(text: str) -> str:
+    return text if len(text) <= 80 else text[:60] + "…"
+
+
+def _bool(node: ast.expr, endpoints: frozenset[str] | set[str], depth: int) -> Expr:
+    if depth > MAX_DEPTH:
+        raise WhenError(f"`and`/`or`/`not` are nested more than {MAX_DEPTH} deep (the limit)",
+                        node.col_offset + 1, "write the condition flatter, or split the rule")
     if isinstance(node, ast.BoolOp):
-        items = tuple(_bool(v, endpoints) for v in node.values)
+        items = tuple(_bool(v, endpoints, depth + 1) for v in node.values)
         return And(items) if isinstance(node.op, ast.And) else Or(items)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return Not(_bool(node.operand, endpoints))
+        return Not(_bool(node.operand, endpoints, depth + 1))
     if isinstance(node, ast.Compare):
         terms = [_term(node.left)] + [_term(c) for c in node.comparators]
         pairs = []
@@ -111,13 +132,22 @@ def _term(node: ast.expr) -> Term:
                             did_you_mean(node.id, NAMES) or f"names: {', '.join(NAMES)}")
         return Name(node.id)
     value = node.value if isinstance(node, ast.Constant) else None
-    if isinstance(value, int | str) and not isinstance(value, bool):
+    if isinstance(value, str):
         return Lit(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _integer(value, node)
     if (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
             and isinstance(node.operand, ast.Constant) and type(node.operand.value) is int):
-        return Lit(-node.operand.value)
+        return _integer(-node.operand.value, node)
     raise WhenError(f"`{ast.unparse(node)}` is not allowed here", node.col_offset + 1,
                     "terms are the session names, integers and quoted strings")
+
+
+def _integer(value: int, node: ast.expr) -> Lit:
+    if abs(value) > COUNT_MAX:
+        raise WhenError(f"integer {_cut(str(value))} is beyond ±{COUNT_MAX:,}", node.col_offset + 1,
+                        "the names count calls of one session")
+    return Lit(value)
 
 
 def _type(term: Term) -> str:

@@ -9,6 +9,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from pathguard.modelcheck.results import (
+    Bypass,
+    BypassSearch,
+    CheckOptions,
+    HazardResult,
+    TargetReachable,
+    Unbypassed,
+)
+
 
 class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -44,6 +53,11 @@ class PathCounts(_Doc):
     """How many paths `path_list` shows (paths are listed shortest first)."""
     start: str | None
     max_length: int | None
+    executable: dict[str, int] = {"blocked": 0, "gated": 0, "open": 0}
+    """Per verdict, the paths that can run as they stand (SPEC §4): from the initial world, with
+    the facts known at the start under discovery, every call's needs known and `when` true."""
+    search_steps: int = 0
+    """Nodes the enumeration visited (bounded by `--max-search-steps`)."""
 
 
 class PathEntry(_Doc):
@@ -51,6 +65,20 @@ class PathEntry(_Doc):
     verdict: str
     step: int | None
     reasons: list[str]
+    executable: bool = True
+    why: str | None = None
+    """When not executable: the first call that cannot run as the path stands, and why."""
+
+
+class ModelCheck(_Doc):
+    """How the hazards and bypasses of an analysis were established (no timings: the document
+    is the same on every run; `pathguard check` reports its seconds)."""
+
+    engine: str
+    options: CheckOptions
+    assumptions: list[str]
+    reductions: list[str]
+    states: int | None = None
 
 
 class AnalysisDocument(_Doc):
@@ -59,13 +87,19 @@ class AnalysisDocument(_Doc):
     graph: GraphSummary
     paths: PathCounts
     path_list: list[PathEntry]
-    hazards: dict[str, Any] | None = None
-    bypasses: list[dict[str, Any]] | None = None
+    knowledge: str = "given"
+    hazards: dict[str, HazardResult] | None = None
+    bypasses: list[Bypass] | None = None
+    target_reachable: list[TargetReachable] | None = None
+    unbypassed: list[Unbypassed] | None = None
+    bypass_search: BypassSearch | None = None
+    model_check: ModelCheck | None = None
     notes: list[str] = []
-    warnings: list[str] = []
+    warnings: list[dict[str, Any]] = []
+    """Located warnings of the input files (`pathguard.errors.Problem.to_json`)."""
 
     @property
     def findings(self) -> bool:
         """True when something is open or unsafe (exit status 1)."""
-        unsafe = any(h.get("verdict") == "unsafe" for h in (self.hazards or {}).values())
+        unsafe = any(h.verdict == "unsafe" for h in (self.hazards or {}).values())
         return self.paths.open > 0 or unsafe

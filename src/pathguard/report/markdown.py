@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from pathguard.report.document import AnalysisDocument
-from pathguard.report.text import chain, headline, limits_note, stop_note
+from pathguard.report.document import AnalysisDocument, PathEntry
+from pathguard.report.findings import assumption_lines, bypass_lines, chain, hazard_headline, hazard_lines
+from pathguard.report.text import headline, limits_note, stop_note
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _runs(path: PathEntry) -> str:
+    return "yes" if path.executable else _cell(f"no: {path.why}")
 
 
 def render_markdown(doc: AnalysisDocument, *, image: str | None = None) -> str:
@@ -22,7 +27,9 @@ def render_markdown(doc: AnalysisDocument, *, image: str | None = None) -> str:
         f"| entries | {', '.join(g.entries) or '—'} |",
         f"| destructive targets | {', '.join(g.targets) or '—'} |",
         f"| paths | {p.total}{'' if p.complete else ' (lower bound)'} |",
-        f"| open / gated / blocked | {p.open} / {p.gated} / {p.blocked} |", "",
+        f"| open / gated / blocked | {p.open} / {p.gated} / {p.blocked} |",
+        f"| of which executable as they stand | {p.executable['open']} / {p.executable['gated']} / "
+        f"{p.executable['blocked']} |", "",
     ]
     if image:
         out += [f"![action graph]({image})", ""]
@@ -32,24 +39,22 @@ def render_markdown(doc: AnalysisDocument, *, image: str | None = None) -> str:
             continue
         out += [f"## {verdict.capitalize()} paths ({getattr(p, verdict)})", ""]
         if verdict == "open":
-            out += [f"{i}. `{chain(x.calls)}`" for i, x in enumerate(paths, 1)]
+            out += ["| # | path | executable as it stands |", "|---|---|---|"]
+            out += [f"| {i} | `{_cell(chain(x.calls))}` | {_runs(x)} |" for i, x in enumerate(paths, 1)]
         else:
             out += ["| # | path | stopped by |", "|---|---|---|"]
             out += [f"| {i} | `{_cell(chain(x.calls))}` | {_cell(stop_note(x))} |"
                     for i, x in enumerate(paths, 1)]
         out.append("")
-    if doc.hazards is not None:
-        out += ["## Hazards", "", "| hazard | verdict | detail |", "|---|---|---|"]
-        for name, h in doc.hazards.items():
-            detail = (chain(list(h.get("trace") or [])) if h.get("verdict") == "unsafe"
-                      else str(h.get("proof") or (f"bound {h.get('bound')}" if h.get("bound") else "")))
-            out.append(f"| {name} | {h.get('verdict')} | {_cell(detail)} |")
-        out.append("")
-    if doc.bypasses:
-        out += ["## Bypasses", "", "Blocked paths whose target the model checker still reaches:", ""]
-        for b in doc.bypasses:
-            out.append(f"- blocked `{chain(b['path'])}`, reached by `{chain(b['trace'])}`")
-        out.append("")
-    if doc.warnings or doc.notes:
-        out += ["## Notes", ""] + [f"- {_cell(w)}" for w in doc.warnings + doc.notes] + [""]
+    if doc.hazards is not None and doc.model_check is not None:
+        n = len(doc.bypasses or [])
+        out += [f"## Bypasses ({n})", "",
+                "Blocked paths whose calls still all run, in order, with other calls between them:", ""]
+        out += bypass_lines(doc.bypasses or [], doc.target_reachable or [], doc.unbypassed or [],
+                            doc.bypass_search, md=True)
+        out += ["", f"## Hazards: {hazard_headline(doc.hazards)}", ""]
+        out += hazard_lines(doc.hazards, md=True)
+        out += ["", "## Every verdict assumes", "", *assumption_lines(doc.model_check.assumptions), ""]
+    if doc.notes:  # warnings have their own section, written by the CLI for every command
+        out += ["## Notes", ""] + [f"- {_cell(w)}" for w in doc.notes] + [""]
     return "\n".join(out)

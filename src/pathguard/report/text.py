@@ -8,12 +8,14 @@ from __future__ import annotations
 from rich.markup import escape
 
 from pathguard.report.document import AnalysisDocument, PathEntry
+from pathguard.report.findings import assumption_lines, bypass_lines, chain, hazard_headline, hazard_lines
 
 COLOURS = {"open": "red", "gated": "yellow", "blocked": "grey50"}
 
 
 def headline(doc: AnalysisDocument) -> str:
-    """`14 paths from list_volumes to an irreversible operation: 3 blocked, 0 gated, 11 open`."""
+    """`14 paths from list_volumes to an irreversible operation: 3 blocked, 0 gated, 11 open
+    (7 of them executable as they stand)`."""
     p = doc.paths
     entries = [p.start] if p.start else doc.graph.entries
     source = (f"from {entries[0]}" if len(entries) == 1 else
@@ -21,12 +23,9 @@ def headline(doc: AnalysisDocument) -> str:
     count = f"{p.total}" if p.complete else f"at least {p.total}"
     noun = "path" if p.total == 1 else "paths"
     bound = f" of at most {p.max_length} calls" if p.max_length is not None else ""
+    runs = f" ({p.executable['open']} of them executable as they stand)" if p.open else ""
     return (f"{count} {noun}{bound} {source} to an irreversible operation: "
-            f"{p.blocked} blocked, {p.gated} gated, {p.open} open")
-
-
-def chain(calls: list[str]) -> str:
-    return " → ".join(calls)
+            f"{p.blocked} blocked, {p.gated} gated, {p.open} open{runs}")
 
 
 def stop_note(path: PathEntry) -> str:
@@ -69,6 +68,8 @@ def render_text(doc: AnalysisDocument, *, show: int = 50) -> str:
             out.append(f"  {i:>3}. {escape(chain(path.calls))}")
             if path.step is not None:
                 out.append(f"       [dim]{escape(stop_note(path))}[/dim]")
+            if not path.executable:
+                out.append(f"       [dim]not executable as it stands: {escape(path.why or '')}[/dim]")
         if len(paths) > show:
             out.append(f"       … and {len(paths) - show} more (see --format json)")
     out.extend(_hazard_lines(doc))
@@ -78,25 +79,18 @@ def render_text(doc: AnalysisDocument, *, show: int = 50) -> str:
 
 
 def _hazard_lines(doc: AnalysisDocument) -> list[str]:
-    if doc.hazards is None:
+    if doc.hazards is None or doc.model_check is None:
         return []
-    out = ["", "[bold]Hazards[/bold]"]
-    for name, h in doc.hazards.items():
-        verdict = h.get("verdict")
-        colour = {"unsafe": "red", "safe": "green"}.get(str(verdict), "yellow")
-        detail = ""
-        if verdict == "unsafe":
-            detail = f" in {h.get('depth')} calls: {chain(list(h.get('trace') or []))}"
-        elif verdict == "safe":
-            detail = f" ({h.get('proof', 'proved')})" if h.get("proof") else ""
-        elif verdict == "unknown":
-            detail = f" (none found up to {h.get('bound')} calls)"
-        out.append(f"  {escape(name)}: [{colour}]{verdict}[/{colour}]{escape(detail)}")
-    if doc.bypasses:
-        out.append("")
-        out.append(f"[bold red]Bypasses ({len(doc.bypasses)}): blocked paths whose target is "
-                   "still reached[/bold red]")
-        for b in doc.bypasses:
-            out.append(f"  blocked: {escape(chain(b['path']))}")
-            out.append(f"  reached: {escape(chain(b['trace']))}")
-    return out
+    colour = {"UNSAFE": "red", "BYPASS": "red", ": safe": "green", "unknown": "yellow"}
+    out = ["", "[bold]Bypasses[/bold] (blocked paths whose calls still all run, in order)"]
+    out += bypass_lines(doc.bypasses or [], doc.target_reachable or [], doc.unbypassed or [],
+                        doc.bypass_search)
+    out += ["", f"[bold]Hazards[/bold]: {hazard_headline(doc.hazards)}"]
+    out += hazard_lines(doc.hazards)
+    out += ["", "[bold]Every verdict assumes[/bold]", *assumption_lines(doc.model_check.assumptions)]
+    styled = []
+    for line in out:
+        text = line if line.startswith("[bold]") else escape(line)
+        mark = next((c for key, c in colour.items() if key in line and not line.startswith("    ")), None)
+        styled.append(f"[{mark}]{text}[/{mark}]" if mark else text)
+    return styled

@@ -7,29 +7,21 @@ the agents of its ancestor sessions are barred from deciding it. A pending
 request expires after `timeout` seconds: the next check of that call is denied
 and a later retry opens a fresh request. A denial is final for that exact call.
 
-Kinds: `approval` unlocks an `approval` decision; `unlock` unlocks a call that
-only layer 3 (forbidden sequences) denies, and also covers `approval`; `spawn`
-lets a sub-agent whose intent strays from its parent's start.
+Kinds: `approval` unlocks an `approval` decision (only those are unlockable,
+SPEC §2: a `deny` is final); `spawn` lets a sub-agent whose intent strays from
+its parent's start.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from pathguard.errors import PathguardError
+from pathguard.semantics.params import canonical_json
 from pathguard.store.base import ApprovalRow, Store
 
-COVERS = {"approval": {"approval"}, "unlock": {"approval", "unlock"}, "spawn": {"spawn"}}
-
-
-CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def canonical_json(params: dict[str, Any]) -> str:
-    """One spelling of the parameters (sorted keys, no spaces); non-JSON values are an error."""
-    return CANONICAL.encode(params)
+COVERS = {"approval": {"approval"}, "spawn": {"spawn"}}
 
 
 def call_hash(session_id: str, endpoint: str, params: dict[str, Any]) -> str:

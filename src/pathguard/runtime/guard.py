@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,22 +41,23 @@ class Guard:
     def __init__(self, world: World, policy: CompiledPolicy, store: Store | str = "memory", *,
                  embedder: Embedder | None = None, model: str | Path | None = None,
                  cache_dir: str | Path | None = None, clock: Clock = time.time,
-                 approval_timeout: float = 900.0, unlock_forbidden: bool = True,
+                 approval_timeout: float = 900.0,
                  scope: str | None = None, scope_limit: int | None = None) -> None:
         """`embedder`/`model`: the intent model (default: the packaged all-MiniLM-L6-v2 when the
         policy has an `intent` section); `approval_timeout`: seconds a request stays pending;
-        `unlock_forbidden`: a call denied only by layer 3 opens an `unlock` request;
         `scope`/`scope_limit`: a budget shared by every session of every process on this store."""
         self.world = world
         self.policy = policy
         self.store = open_store(store) if isinstance(store, str) else store
         self.clock = clock
         self.approval_timeout = approval_timeout
-        self.unlock_forbidden = unlock_forbidden
         self.scope = scope
         self.fault: Exception | None = None
         self.intent: IntentIndex | None = None
+        self._current: ContextVar[GuardedSession | None] = ContextVar(f"pathguard-session-{id(self)}",
+                                                                       default=None)
         self._active: list[GuardedSession] = []
+        self._active_lock = threading.Lock()
         if scope is not None:
             if scope_limit is None:
                 raise PathguardError(f"budget scope `{scope}` needs a scope_limit")
@@ -70,14 +73,15 @@ class Guard:
     @classmethod
     def load(cls, endpoints: str | Path, policy: str | Path | None = None, store: Store | str = "memory",
              **options: Any) -> Guard:
-        """Load a world model and a policy (none: allow everything) and open the store."""
-        from pathguard.model.load import load_world
+        """Load a world model (endpoints.yaml, OpenAPI or MCP tools list) and a policy (none: allow
+        everything) with the loader every command uses, and open the store. Unusable files raise
+        `InputError` with every located problem."""
+        from pathguard.inputs import load_inputs
         from pathguard.policy.compile import allow_everything
-        from pathguard.policy.load import load_policy
 
-        world = load_world(endpoints)
-        compiled = allow_everything(world) if policy is None else load_policy(policy, world)
-        return cls(world, compiled, store, **options)
+        inputs = load_inputs(endpoints, policy)
+        world = inputs.world
+        return cls(world, inputs.policy or allow_everything(world), store, **options)
 
     def track(self, intent: str) -> IntentTrack | None:
         """Embed a session's intent (once per session); None when the layer is off or failed."""
@@ -96,11 +100,32 @@ class Guard:
             track = None
         return GuardedSession(self, agent, intent, scope=scope or self.scope, track=track)
 
+    def _entered(self, session: GuardedSession) -> None:
+        self._current.set(session)
+        with self._active_lock:
+            self._active.append(session)
+
+    def _exited(self, session: GuardedSession) -> None:
+        if self._current.get() is session:
+            self._current.set(None)
+        with self._active_lock:
+            if session in self._active:
+                self._active.remove(session)
+
     @property
     def current(self) -> GuardedSession:
-        if not self._active:
-            raise PathguardError("no guarded session is open: use `with guard.session(...)`")
-        return self._active[-1]
+        """The session of the innermost `with guard.session(...)` in this thread (context); in a
+        thread that entered none, the one session open in the guard, if there is exactly one."""
+        session = self._current.get()
+        if session is not None:
+            return session
+        with self._active_lock:
+            if len(self._active) == 1:
+                return self._active[0]
+            if not self._active:
+                raise PathguardError("no guarded session is open: use `with guard.session(...)`")
+        raise PathguardError("several guarded sessions are open and none was entered in this thread: "
+                             "enter the one this thread works for with `with session:`")
 
     def tool(self, endpoint: str) -> Callable[[F], F]:
         """Wrap a tool function: check before, record after; raise Denied / ApprovalRequired.
@@ -128,6 +153,8 @@ class Guard:
                     session.record(decision, f"error: {type(exc).__name__}: {exc}",
                                    (time.perf_counter() - start) * 1000)
                     raise
+                # record() never raises on a store failure: the tool ran, so its result is returned
+                # (and the row stays unconfirmed until the store takes it)
                 session.record(decision, "success", (time.perf_counter() - start) * 1000)
                 return result
 

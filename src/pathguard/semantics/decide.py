@@ -14,7 +14,7 @@ from pathguard.semantics.effect import Decision, Effect, Reason
 from pathguard.semantics.session import SessionState
 
 ALLOW, APPROVAL, DENY = Effect.ALLOW, Effect.APPROVAL, Effect.DENY
-CLOSED = Reason("closed", "closed", "closed: the session is closed (budget exhausted)")
+CLOSED = Reason("closed", "closed", "closed: the session is closed (its budget ran out, or it was ended)")
 REVIEW = Reason("intent", "review", "intent: session under review for intent deviation; "
                 "non-read calls need approval")
 

@@ -11,7 +11,7 @@ analyses keep them equal to the session totals (one window).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,6 +44,14 @@ class SessionState:
     @property
     def last(self) -> int | None:
         return self.recent[-1] if self.recent else None
+
+    def with_window(self, actions: int, writes: int, critical: int) -> SessionState:
+        """The state with its window counts recounted (the runtime's sliding window)."""
+        return replace(self, window_actions=actions, window_writes=writes, window_critical=critical)
+
+    def with_review(self) -> SessionState:
+        """The state once its intent deviation crossed the threshold (SPEC §3 clause 5)."""
+        return replace(self, review=True)
 
 
 def executed(policy: CompiledPolicy, state: SessionState, plan: EndpointPlan) -> SessionState:

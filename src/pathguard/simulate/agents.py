@@ -155,7 +155,7 @@ class Steering:
 
             result = check(self.world, self.policy, engine="explicit", bound=self.bound,
                            max_states=200_000)
-            self._checked = {name: [s.call for s in h.trace if s.call not in FREE_STEPS]
+            self._checked = {name: [s for s in h.trace if s not in FREE_STEPS]
                              for name, h in result.hazards.items() if h.verdict == "unsafe"}
         return self._checked.get(hazard)
 

@@ -7,9 +7,10 @@ from pathguard.store.base import (
     SessionRow,
     SessionTrace,
     Store,
-    StoreError,
+    StoreInfo,
     open_store,
 )
+from pathguard.store.errors import InvalidRecord, StoreBroken, StoreConflict, StoreError, StoreUnavailable
 
-__all__ = ["ActionRow", "AlertRow", "ApprovalRow", "SessionRow", "SessionTrace", "Store", "StoreError",
-           "open_store"]
+__all__ = ["ActionRow", "AlertRow", "ApprovalRow", "InvalidRecord", "SessionRow", "SessionTrace", "Store",
+           "StoreBroken", "StoreConflict", "StoreError", "StoreInfo", "StoreUnavailable", "open_store"]

@@ -1,6 +1,14 @@
--- The trace store schema, shared by SQLite and PostgreSQL (`{serial}` and `{real}`
--- are filled in per dialect). Indexes serve the audit queries: sessions by
--- agent and time, actions by endpoint, effect and time, approvals by status and call.
+-- The trace store schema (version 2), shared by SQLite and PostgreSQL (`{serial}` and
+-- `{real}` are filled in per dialect). Indexes serve the audit queries: sessions by
+-- agent and time and by tree, actions by endpoint, effect and time, approvals by
+-- status and call. A database of an earlier version is migrated by `schema.py`
+-- (it adds the columns marked "v2" below); keep the two in step.
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     INTEGER NOT NULL,
+    store_id    TEXT NOT NULL,
+    created     {real} NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS sessions (
     session_id  TEXT PRIMARY KEY,
     agent       TEXT NOT NULL,
@@ -9,12 +17,14 @@ CREATE TABLE IF NOT EXISTS sessions (
     policy      TEXT NOT NULL,
     started     {real} NOT NULL,
     ended       {real},
-    final_state TEXT NOT NULL
+    final_state TEXT NOT NULL,
+    root        TEXT                      -- v2: root session of the tree (itself for a root)
 );
 CREATE INDEX IF NOT EXISTS sessions_agent_started ON sessions (agent, started);
 CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started);
 CREATE INDEX IF NOT EXISTS sessions_final_state ON sessions (final_state);
 CREATE INDEX IF NOT EXISTS sessions_parent ON sessions (parent);
+CREATE INDEX IF NOT EXISTS sessions_root ON sessions (root);
 
 CREATE TABLE IF NOT EXISTS actions (
     session_id  TEXT NOT NULL,
@@ -59,7 +69,11 @@ CREATE TABLE IF NOT EXISTS approvals (
     created     {real} NOT NULL,
     expires     {real} NOT NULL,
     decided_by  TEXT,
-    decided_at  {real}
+    decided_at  {real},
+    root        TEXT NOT NULL DEFAULT '', -- v2: root session of the requester's tree
+    signature   TEXT,                     -- v2: approver's base64 Ed25519 signature
+    decided_key TEXT,                     -- v2: fingerprint of the key that signed
+    step_token  TEXT                      -- v2: token of the last transition (idempotent retries)
 );
 CREATE INDEX IF NOT EXISTS approvals_hash ON approvals (call_hash, id);
 CREATE INDEX IF NOT EXISTS approvals_status ON approvals (status, created);

@@ -15,6 +15,7 @@ from typing import Any
 
 import z3
 
+from pathguard.modelcheck.limits import Budget
 from pathguard.modelcheck.smt.encoding import Encoding
 from pathguard.modelcheck.system import WAIT
 
@@ -69,11 +70,13 @@ class Unrolling:
 Goal = Callable[[list[Any]], Any]
 
 
-def bmc(enc: Encoding, goals: Mapping[str, Goal], bound: int, timeout_ms: int | None = 60_000
+def bmc(enc: Encoding, goals: Mapping[str, Goal], bound: int, timeout_ms: int | None = 60_000,
+        budget: Budget | None = None
         ) -> tuple[dict[str, list[str]], dict[str, tuple[int, str]], int, list[float]]:
     """Shortest call sequences reaching a state where each goal holds within `bound` calls; goals
     z3 could not decide (`unknown`) with the depth and z3's reason; the last depth checked;
-    seconds per depth. Each query gets `timeout_ms`; a timeout is z3 `unknown`, never a proof."""
+    seconds per depth. Each query gets `timeout_ms`; a timeout is z3 `unknown`, never a proof.
+    Deepening stops early when `budget` meets a limit (the depth reached is then the bound)."""
     hazards = list(goals)
     unroll = Unrolling(enc, timeout_ms)
     found: dict[str, list[str]] = {}
@@ -81,6 +84,8 @@ def bmc(enc: Encoding, goals: Mapping[str, Goal], bound: int, timeout_ms: int | 
     per_depth: list[float] = []
     checked = -1
     for k in range(bound + 1):
+        if budget is not None and k and budget.over():
+            break
         started = time.perf_counter()
         if k:
             unroll.extend()

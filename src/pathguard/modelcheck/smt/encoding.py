@@ -97,17 +97,20 @@ class Encoding:
     # --- initial state, domains, hazards ------------------------------------------------------
 
     def initial(self, s: list[Any]) -> Any:
-        """`TransitionSystem.initial_state()`: initial world, no facts, `SessionState.root`."""
+        """`TransitionSystem.initial_state()`: initial world, the facts known at the start,
+        `SessionState.root`."""
         p = self._parts(s)
         eqs = [p[f"v_{v}"] == self.value_index[v][self.world.initial[v]] for v in self.layout.variables]
-        eqs += [z3.Not(f) for f in p["facts"]]
+        known = self.world.initial_facts(self.options.knowledge)
+        eqs += [f == (name in known) for name, f in zip(self.layout.facts, p["facts"], strict=True)]
         eqs += [p[c] == 0 for c in COUNTERS] + [x == 0 for x in p["rr"] + p["ec"]]
         eqs += [x == -1 for x in p["recent"]] + [z3.Not(p["closed"])]
         return z3.And(eqs)
 
     def hazard(self, s: list[Any], name: str) -> Any:
         p = self._parts(s)
-        return z3.And([p[f"v_{v}"] == self.value_index[v][x] for v, x in self.world.hazards[name]])
+        return z3.And([z3.Or([p[f"v_{v}"] == self.value_index[v][x] for x in sorted(xs)])
+                       for v, xs in self.world.hazards[name]])
 
     # --- decide() mirrored clause by clause ---------------------------------------------------
 
@@ -198,8 +201,12 @@ class Encoding:
         conds = [p["facts"][self.layout.facts.index(f)] for f in sorted(e.needs)]
         for v, values in e.when:
             conds.append(z3.Or([p[f"v_{v}"] == self.value_index[v][x] for x in sorted(values)]))
-        conds.append(self.effect(s, code) <= int(self.options.max_effect))
+        conds.append(self.runs(self.effect(s, code)))
         return z3.And(conds)
+
+    def runs(self, effect: Any) -> Any:
+        """semantics.approval.runs: `allow`, or `approval` when approvals are assumed granted."""
+        return effect <= (APPROVAL if self.options.assume_approvals else ALLOW)
 
     def executed(self, s: list[Any], t: list[Any], code: int) -> Any:
         """semantics.executed() and the world update (`produces`, `sets`)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import partial
 
 from pathguard.model.world import World
+from pathguard.modelcheck.limits import Budget
 from pathguard.modelcheck.replay import replay
 from pathguard.modelcheck.results import HazardResult, call_count
 from pathguard.modelcheck.smt.bmc import bmc
@@ -31,61 +32,45 @@ def _bounds(name: str, undecided: dict[str, tuple[int, str]], checked: int) -> t
     return checked, f"no counterexample of at most {checked} calls (bmc)"
 
 
+def _timeout_ms(budget: Budget | None, share: int, ceiling_ms: int) -> int:
+    """A z3 query's timeout: its share of the run's remaining time, at most `ceiling_ms`."""
+    if budget is None:
+        return ceiling_ms
+    return max(1, min(ceiling_ms, int(budget.remaining() * 1000 / max(share, 1))))
+
+
 def smt_check(world: World, policy: CompiledPolicy, hazards: list[str], *, bound: int,
-              options: Options | None = None, prove: bool = True,
+              options: Options | None = None, prove: bool = True, budget: Budget | None = None,
               spacer_timeout_ms: int = 30_000) -> dict[str, HazardResult]:
     """Verdicts of the SMT engine for `hazards`: Spacer first (a proof ends the work on a
-    hazard), then BMC up to `bound` for the rest."""
+    hazard), then BMC up to `bound` for the rest, each query within the run's `budget`."""
     options = options or Options()
     enc = Encoding(world, policy, options)
     out: dict[str, HazardResult] = {}
     notes: dict[str, str] = {}
-    for name in hazards if prove else []:
-        outcome, text = spacer_prove(enc, partial(enc.hazard, name=name), spacer_timeout_ms)
+    for i, name in enumerate(hazards if prove else []):
+        timeout = _timeout_ms(budget, 2 * (len(hazards) - i), spacer_timeout_ms)
+        outcome, text = spacer_prove(enc, partial(enc.hazard, name=name), timeout)
         if outcome == "safe":
-            out[name] = HazardResult(name, "safe", "smt (spacer)", proof=text,
-                                     condition=dict(world.hazards[name]))
+            out[name] = HazardResult(verdict="safe", engine="smt (spacer)", proof=text,
+                                     condition=world.hazard_condition(name))
         else:
             notes[name] = text
     rest = [h for h in hazards if h not in out]
-    found, undecided, checked, _ = bmc(enc, {h: partial(enc.hazard, name=h) for h in rest}, bound)
+    found, undecided, checked, _ = bmc(enc, {h: partial(enc.hazard, name=h) for h in rest}, bound,
+                                       _timeout_ms(budget, 1, 60_000), budget)
+    limit = budget.over() if budget is not None else None
     for name in rest:
-        condition = dict(world.hazards[name])
+        condition = world.hazard_condition(name)
         if name in found:
             calls = found[name]
             trace = replay(world, policy, calls, options, hazard=name)
-            out[name] = HazardResult(name, "unsafe", "smt (bmc)", depth=call_count(calls),
-                                     trace=trace, condition=condition)
+            out[name] = HazardResult(verdict="unsafe", engine="smt (bmc)", depth=call_count(calls),
+                                     trace=calls, steps=trace, condition=condition)
             continue
         reached, note = _bounds(name, undecided, checked)
         if name in notes:
             note += f"; {notes[name]}"
-        out[name] = HazardResult(name, "unknown", "smt", bound=reached, proof=note, condition=condition)
+        out[name] = HazardResult(verdict="unknown", engine="smt", bound=reached, proof=note,
+                                 condition=condition, limit=limit)
     return {h: out[h] for h in hazards}
-
-
-def smt_targets(world: World, policy: CompiledPolicy, targets: list[str], *, bound: int,
-                options: Options | None = None, spacer_timeout_ms: int = 30_000
-                ) -> dict[str, tuple[list[str] | None, dict[str, object]]]:
-    """For each target endpoint: a shortest trace whose last call executes it (BMC on "the
-    target is enabled", plus the call), else how far that was refuted (Spacer or the bound)."""
-    options = options or Options()
-    enc = Encoding(world, policy, options)
-    codes = {t: world.by_name[t].index for t in targets}
-    out: dict[str, tuple[list[str] | None, dict[str, object]]] = {}
-    notes: dict[str, str] = {}
-    for t, code in codes.items():
-        outcome, text = spacer_prove(enc, partial(enc.enabled, code=code), spacer_timeout_ms)
-        if outcome == "safe":
-            out[t] = (None, {"verdict": "unreachable", "proof": text})
-        else:
-            notes[t] = text
-    rest = {t: partial(enc.enabled, code=c) for t, c in codes.items() if t not in out}
-    found, undecided, checked, _ = bmc(enc, rest, max(bound - 1, 0))
-    for t in rest:
-        if t in found:
-            out[t] = ([*found[t], t], {})
-        else:
-            reached, note = _bounds(t, undecided, checked)
-            out[t] = (None, {"verdict": "unknown", "bound": reached + 1, "stopped_by": f"{note}; {notes[t]}"})
-    return {t: out[t] for t in targets}

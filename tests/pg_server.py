@@ -39,11 +39,13 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    """`with PostgresServer() as url:` a running server reachable at `url`."""
+    """`with PostgresServer() as url:` a running server reachable at `url`; `halt()` and
+    `launch()` stop and start it again on the same data and port (for the recovery tests)."""
 
-    def __init__(self, fsync: bool = True) -> None:
+    def __init__(self, fsync: bool = True, max_connections: int = 200) -> None:
         self.bindir = _bindir()
         self.fsync = fsync
+        self.max_connections = max_connections
         self.root = Path(tempfile.mkdtemp(prefix="pathguard-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -63,11 +65,20 @@ class PostgresServer:
         self.root.chmod(0o700)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--no-sync")
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200 "
+        self.launch()
+        return self.url
+
+    def launch(self) -> None:
+        """Start the server on its data directory (after `halt`, or the first time)."""
+        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                   f"-c max_connections={self.max_connections} "
                    f"-c fsync={'on' if self.fsync else 'off'} -c shared_buffers=64MB")
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w",
                   "-t", "60", "start")
-        return self.url
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server, keeping its data: `fast` (clean), `immediate` (like a crash)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def stop(self) -> None:
         try:
@@ -84,3 +95,16 @@ class PostgresServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+TABLES = "sessions, actions, alerts, approvals, budgets"
+
+
+def empty_postgres(url: str) -> None:
+    """Every table of the trace store emptied (kept, with the store's identity)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        exists = db.execute("SELECT to_regclass('sessions') IS NOT NULL").fetchone()
+        if exists and exists[0]:
+            db.execute(f"TRUNCATE {TABLES} RESTART IDENTITY")
