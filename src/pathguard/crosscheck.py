@@ -23,6 +23,7 @@ from pathguard.model.world import World, holds
 from pathguard.modelcheck.system import SPAWN, WAIT, Options, parse_label
 from pathguard.policy.compile import CompiledPolicy
 from pathguard.runtime.approvals import decide_request
+from pathguard.runtime.approvers import Approver, Keyring
 from pathguard.runtime.clock import ManualClock
 from pathguard.semantics.effect import Effect
 
@@ -57,7 +58,9 @@ def replay_in_runtime(world: World, policy: CompiledPolicy, trace: list[str], op
 
     options = options or Options()
     clock = ManualClock()
-    guard = Guard(world, replace(policy, intent_threshold=None), store, clock=clock)
+    approver = Approver.generate(policy.approvers[0] if policy.approvers else APPROVER)
+    guard = Guard(world, replace(policy, intent_threshold=None), store, clock=clock,
+                  keyring=Keyring({approver.name: approver.public_text}))
     sessions = [guard.session(agent=AGENT, intent="replay a model checker trace")]
     values = dict(world.initial)
     out = RuntimeReplay(guard, sessions, values)
@@ -76,7 +79,7 @@ def replay_in_runtime(world: World, policy: CompiledPolicy, trace: list[str], op
         granted = options.assume_approvals and decision.approval_id is not None
         if decision.effect is Effect.APPROVAL and granted:
             assert decision.approval_id is not None
-            decide_request(guard.store, decision.approval_id, APPROVER, True, clock())
+            decide_request(guard.store, decision.approval_id, approver, True, clock())
             out.granted.append(decision.approval_id)
             decision = sessions[who].check(call, {"step": i})
         if not decision.allowed:

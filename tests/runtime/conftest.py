@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pathguard.runtime import Guard
+from pathguard.runtime.approvers import Approver, Keyring
 from pathguard.runtime.clock import ManualClock
 from pathguard.runtime.intent import HashEmbedder
 
@@ -21,14 +22,29 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+APPROVERS = ("alice", "bob", "carol")
+
+
+@pytest.fixture(scope="session")
+def approvers() -> dict[str, Approver]:
+    """Approvers with keys; the guards of these tests trust them (and no one else)."""
+    return {name: Approver.generate(name) for name in APPROVERS}
+
+
 @pytest.fixture
-def make_guard(clock: ManualClock, tmp_path: Path) -> Callable[..., Guard]:
+def keyring(approvers: dict[str, Approver]) -> Keyring:
+    return Keyring({name: a.public_text for name, a in approvers.items()})
+
+
+@pytest.fixture
+def make_guard(clock: ManualClock, tmp_path: Path, keyring: Keyring) -> Callable[..., Guard]:
     """A guard on the ops model; keyword arguments go to Guard.load."""
 
     def make(policy: Path | str | None = POLICY, **options: Any) -> Guard:
         options.setdefault("embedder", HashEmbedder())
         options.setdefault("cache_dir", tmp_path / "cache")
         options.setdefault("clock", clock)
+        options.setdefault("keyring", keyring)
         return Guard.load(ENDPOINTS, policy, **options)
 
     return make

@@ -12,6 +12,7 @@ import pytest
 from pathguard.errors import PathguardError
 from pathguard.runtime import ApprovalRequired, Denied, Guard
 from pathguard.runtime.approvals import decide_request
+from pathguard.runtime.approvers import Approver
 from pathguard.runtime.clock import ManualClock
 from pathguard.semantics.effect import Effect
 
@@ -59,7 +60,8 @@ def test_writes_of_root_and_child_add_up_against_max_writes(make_guard: Callable
 
 def test_critical_calls_of_root_and_child_share_max_critical(make_guard: Callable[..., Guard],
                                                              write_policy: Callable[[str], Path],
-                                                             clock: ManualClock) -> None:
+                                                             clock: ManualClock,
+                                                             approvers: dict[str, Approver]) -> None:
     """Measured: root `rotate_secrets` + child `restore_backup` both allowed against `max_critical: 1`."""
     guard = make_guard(policy=write_policy(
         "policy: p\ncritical: [scale_service, snapshot_volume]\nbudget: {max_critical: 1}\n"))
@@ -67,7 +69,7 @@ def test_critical_calls_of_root_and_child_share_max_critical(make_guard: Callabl
     child = root.spawn(STORAGE, budget=5)
     first = root.check("scale_service", {})
     assert first.effect is Effect.APPROVAL
-    decide_request(guard.store, first.approval_id, "alice", True, clock())  # type: ignore[arg-type]
+    decide_request(guard.store, first.approval_id, approvers["alice"], True, clock())  # type: ignore[arg-type]
     assert root.check("scale_service", {}).allowed
     second = child.check("snapshot_volume", {})
     assert second.effect is Effect.DENY and second.approval_id is None
@@ -128,14 +130,15 @@ def test_threads_in_children_never_overspend_the_tree(make_guard: Callable[..., 
     assert sum(ran) == 5 and root.state.window_writes == 5
 
 
-def test_a_straying_child_needs_approval_to_spawn(make_guard: Callable[..., Guard], clock: ManualClock) -> None:
+def test_a_straying_child_needs_approval_to_spawn(make_guard: Callable[..., Guard], clock: ManualClock,
+                                                  approvers: dict[str, Approver]) -> None:
     guard = make_guard()
     parent = guard.session(agent="lead", intent=STORAGE)
     with pytest.raises(ApprovalRequired, match="child intent similarity") as asked:
         parent.spawn("email the monthly billing invoice to the customer", budget=2)
     with pytest.raises(Exception, match="may not decide"):
-        decide_request(guard.store, asked.value.approval_id, "lead", True, clock())  # type: ignore[arg-type]
-    decide_request(guard.store, asked.value.approval_id, "alice", True, clock())  # type: ignore[arg-type]
+        decide_request(guard.store, asked.value.approval_id, Approver.generate("lead"), True, clock())  # type: ignore[arg-type]
+    decide_request(guard.store, asked.value.approval_id, approvers["alice"], True, clock())  # type: ignore[arg-type]
     child = parent.spawn("email the monthly billing invoice to the customer", budget=2)
     assert child.parent is parent
     rows = guard.store.sessions()

@@ -30,6 +30,7 @@ from pathguard.modelcheck.smt.encoding import COUNTERS, Encoding
 from pathguard.modelcheck.system import Options, TransitionSystem
 from pathguard.runtime import Denied, Guard
 from pathguard.runtime.approvals import decide_request
+from pathguard.runtime.approvers import Approver, Keyring
 from pathguard.runtime.clock import ManualClock
 from pathguard.semantics.decide import decide
 from pathguard.semantics.effect import Effect
@@ -53,7 +54,9 @@ def run_scenario(world_text: str, policy_text: str, ops: list[Op], store: str) -
     system = TransitionSystem(world, policy, Options(subagents=8, model_time=True))
     granting = TransitionSystem(world, policy, Options(subagents=8, model_time=True, assume_approvals=True))
     clock = ManualClock()
-    guard = Guard(world, policy, store, clock=clock, approval_timeout=1e9)  # requests outlive the run
+    approver = Approver.generate("approver")
+    guard = Guard(world, policy, store, clock=clock, approval_timeout=1e9,  # requests outlive the run
+                  keyring=Keyring({"approver": approver.public_text}))
     sessions = [guard.session(agent="agent", intent="x")]
     tree = system.initial_state().sessions
     Key = tuple[int, str, tuple[tuple[str, int], ...]]
@@ -90,7 +93,7 @@ def run_scenario(world_text: str, policy_text: str, ops: list[Op], store: str) -
         elif op.kind in ("grant", "deny") and waiting is not None:
             row = guard.store.approval(waiting[1])
             if row is not None and row.status == "pending":
-                decide_request(guard.store, waiting[1], "approver", op.kind == "grant", clock())
+                decide_request(guard.store, waiting[1], approver, op.kind == "grant", clock())
                 verdicts[waiting[0]] = op.kind == "grant"
         elif op.kind == "spawn":
             who = op.who % len(sessions)
@@ -150,7 +153,7 @@ def checked_models(draw: st.DrawFn) -> tuple[str, str, Options]:
     world_text = draw(world_texts(reachable=True))
     names = sorted(load(world_text, "policy: p\n")[0].names)
     options = Options(assume_approvals=draw(st.booleans()), model_time=draw(st.booleans()),
-                      subagents=draw(st.integers(0, 1)))
+                      subagents=draw(st.integers(0, 1)), knowledge=draw(st.sampled_from(["given", "discover"])))
     return world_text, draw(policy_texts(names, permissive=True)), options
 
 
@@ -165,7 +168,7 @@ def test_every_counterexample_runs_through_the_runtime() -> None:
         result = check(world, policy, engine="explicit", options=options, max_states=4_000)
         for name, hazard in result.hazards.items():
             if hazard.verdict == "unsafe":
-                run = replay_in_runtime(world, policy, [s.call for s in hazard.trace], options, hazard=name)
+                run = replay_in_runtime(world, policy, hazard.trace, options, hazard=name)
                 replayed[0] += sum(s.seq for s in run.sessions)
                 traces[0] += 1
 

@@ -18,12 +18,13 @@ from simkit import SMALL
 
 from pathguard.model.world import World
 from pathguard.policy.compile import CompiledPolicy, allow_everything
+from pathguard.runtime.approvers import Keyring
 from pathguard.runtime.clock import ManualClock
 from pathguard.runtime.guard import Guard
 from pathguard.semantics.decide import decide
 from pathguard.semantics.session import SessionState, executed
 from pathguard.simulate.agents import Steering, generate
-from pathguard.simulate.experiment import make_embedder, run_policy
+from pathguard.simulate.experiment import make_embedder, run_policy, simulated_approver
 from pathguard.simulate.run import START, Runner
 from pathguard.simulate.workload import Workload, load_workload
 
@@ -35,9 +36,11 @@ def run_with_store(world: World, policy: CompiledPolicy, workload: Workload, ses
     """Run and keep the guard's store open for the oracles."""
     from pathguard.simulate.metrics import figures
 
-    guard = Guard(world, policy, "memory", clock=ManualClock(START), embedder=make_embedder("hash", None, None))
+    approver = simulated_approver(policy)
+    guard = Guard(world, policy, "memory", clock=ManualClock(START), embedder=make_embedder("hash", None, None),
+                  keyring=Keyring({approver.name: approver.public_text}))
     runner = Runner(guard, workload, Steering(world, policy, workload.spec.misaligned.checker_bound),
-                    agents=agents)
+                    approver, agents=agents)
     results = runner.run(generate(world, workload, sessions, seed))
     return {"figures": figures(results, runner, policy), "results": results}, guard
 

@@ -1,8 +1,11 @@
 """`pathguard approvals list|approve|deny`: decide pending calls out of band.
 
-The approver names themself with `--as`; the requesting agent (or the agent of
-a parent session) is refused. Exit 0 on success, 2 when the request cannot be
-decided (unknown, not pending, expired, or a barred identity)."""
+The approver names themself with `--as` and proves it with their private key
+(`--key`): the decision is signed, and a guard uses a grant only when the
+signature verifies under the key its keyring holds for that name. Any agent
+of the requesting session tree is refused, whatever its spelling. Exit 0 on
+success, 2 when the request cannot be decided (unknown, not pending, expired,
+a barred identity, a key that is not the approver's)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import os
 import time
 
 from pathguard.runtime.approvals import decide_request
+from pathguard.runtime.approvers import Approver, Keyring
 from pathguard.store.base import APPROVAL_STATES, DEFAULT_URL, ApprovalRow, open_store
 
 
@@ -34,7 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         q = actions.add_parser(name, help=f"{verb} one pending request")
         q.add_argument("id", type=int, help="the request id (see `approvals list`)")
         q.add_argument("--as", dest="approver", required=True, metavar="NAME",
-                       help="who decides (never the requesting agent or its parent agents)")
+                       help="who decides (never an agent of the requesting session tree)")
+        q.add_argument("--key", required=True, metavar="FILE",
+                       help="the approver's Ed25519 private key (made by `pathguard approvers keygen`)")
+        q.add_argument("--keyring", default=os.environ.get("PATHGUARD_KEYRING"), metavar="FILE",
+                       help="check the key against this keyring first (default: $PATHGUARD_KEYRING)")
         add_store(q)
     p.set_defaults(func=run)
 
@@ -49,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print_rows(rows)
             return 0
-        row = decide_request(store, args.id, args.approver, args.action == "approve", time.time())
+        approver = Approver.load(args.approver, args.key)
+        keyring = Keyring.load(args.keyring) if args.keyring else None
+        row = decide_request(store, args.id, approver, args.action == "approve", time.time(), keyring=keyring)
         print(f"request #{row.id} {row.status} by {row.decided_by}: {row.endpoint} "
               f"{json.dumps(row.params, sort_keys=True)} (session {row.session_id}, agent {row.agent})")
         return 0

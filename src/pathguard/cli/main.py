@@ -23,6 +23,7 @@ SUBCOMMANDS = {  # name: (module, one-line help); only the chosen one is importe
     "check": ("pathguard.cli.check", "prove hazards unreachable under a policy, or give a counterexample"),
     "import": ("pathguard.cli.importer", "turn an OpenAPI spec or an MCP tools list into endpoints.yaml"),
     "approvals": ("pathguard.cli.approvals", "list, approve or deny calls waiting for approval"),
+    "approvers": ("pathguard.cli.approvers", "make approver keys and keep the keyring a guard trusts"),
     "trace": ("pathguard.cli.trace", "audit recorded sessions"),
     "simulate": ("pathguard.cli.simulate", "simulate agent sessions under a policy: friction and catch rate"),
 }

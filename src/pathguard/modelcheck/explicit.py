@@ -91,6 +91,8 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
     # allowed steps; without facts no pair comes back, so none is kept.
     reuse = bool(system.world.facts)
     seen: set[int] = set()
+    cap = min(max_states if max_states is not None else 1 << 62,
+              budget.limits.max_states if budget is not None else 1 << 62)
     while frontier and (pending or pending_targets):
         if bound is not None and depth >= bound:
             stopped = f"depth bound {bound}"
@@ -98,14 +100,15 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
         nxt_frontier: list[int] = []
         append = nxt_frontier.append
         for begin in range(0, len(frontier), _CHUNK):
-            if max_states is not None and len(parent) > max_states:
-                stopped = f"state limit {max_states:,}"
+            if len(parent) > cap:
                 break
             if budget is not None:
                 stopped = budget.over(len(parent))
                 if stopped:
                     break
             for cur in frontier[begin:begin + _CHUNK]:
+                if len(parent) > cap:  # the state limit holds to the state, not to the chunk
+                    break
                 if reuse:
                     key = cur & low
                     row = rows.get(key)
@@ -153,6 +156,9 @@ def explore(system: TransitionSystem, *, hazards: tuple[str, ...] | None = None,
                                 append(nxt)
                                 if flag or free_steps:
                                     discovered(nxt, nxt_frontier)
+        if len(parent) > cap:
+            stopped = (budget.over(len(parent)) if budget is not None and cap == budget.limits.max_states
+                       else f"state limit {cap:,}")
         if stopped:
             break
         frontier = nxt_frontier

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -27,8 +28,11 @@ from typing import Any, TypeVar
 from pathguard.errors import PathguardError
 from pathguard.model.world import World
 from pathguard.policy.compile import CompiledPolicy
+from pathguard.runtime.approvals import Trust
+from pathguard.runtime.approvers import Keyring
 from pathguard.runtime.clock import Clock
 from pathguard.runtime.decision import ApprovalRequired, Denied
+from pathguard.runtime.identity import identities
 from pathguard.runtime.intent import Embedder, IntentIndex, IntentTrack, SentenceEmbedder
 from pathguard.runtime.session import GuardedSession
 from pathguard.semantics.effect import Effect
@@ -41,16 +45,24 @@ class Guard:
     def __init__(self, world: World, policy: CompiledPolicy, store: Store | str = "memory", *,
                  embedder: Embedder | None = None, model: str | Path | None = None,
                  cache_dir: str | Path | None = None, clock: Clock = time.time,
-                 approval_timeout: float = 900.0,
+                 approval_timeout: float | None = None, keyring: Keyring | str | Path | None = None,
                  scope: str | None = None, scope_limit: int | None = None) -> None:
         """`embedder`/`model`: the intent model (default: the packaged all-MiniLM-L6-v2 when the
-        policy has an `intent` section); `approval_timeout`: seconds a request stays pending;
+        policy has an `intent` section); `approval_timeout`: seconds a request stays pending and a
+        grant usable (default: the policy's `approvals.expire_minutes`, else 15 minutes);
+        `keyring`: the approvers whose signed grants this guard accepts (a `Keyring`, or the path of
+        an `approvers.yaml`; default `$PATHGUARD_KEYRING`, else none: no grant is ever used);
         `scope`/`scope_limit`: a budget shared by every session of every process on this store."""
         self.world = world
         self.policy = policy
         self.store = open_store(store) if isinstance(store, str) else store
         self.clock = clock
-        self.approval_timeout = approval_timeout
+        self.approval_timeout = approval_timeout if approval_timeout is not None else \
+            policy.approval_expire_seconds
+        if keyring is None and os.environ.get("PATHGUARD_KEYRING"):
+            keyring = os.environ["PATHGUARD_KEYRING"]
+        self.keyring = Keyring.load(keyring) if isinstance(keyring, str | Path) else keyring
+        self.trust = Trust(self.keyring, policy.approvers, self.approval_timeout)
         self.scope = scope
         self.fault: Exception | None = None
         self.intent: IntentIndex | None = None
@@ -91,8 +103,9 @@ class Guard:
 
     def session(self, agent: str, intent: str = "", scope: str | None = None) -> GuardedSession:
         """A new root session; use it as a context manager so its final state is recorded."""
-        if not agent.strip():
+        if not isinstance(agent, str) or not agent.strip():
             raise PathguardError("a session needs an agent name")
+        identities(agent)  # IdentityError for a name with invisible or non-composing characters
         try:
             track = self.track(intent)
         except Exception as exc:  # fail closed, as for a model missing at load

@@ -33,7 +33,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from pathguard.errors import PathguardError
-from pathguard.runtime.approvals import call_hash, identity, resolve
+from pathguard.runtime.approvals import call_hash, resolve
 from pathguard.runtime.decision import Checked
 from pathguard.semantics.approval import unlockable, with_grant
 from pathguard.semantics.effect import Decision, Effect, Reason
@@ -86,7 +86,8 @@ class GuardedSession:
         self._span = self.policy.window_seconds
         self._threshold = self.policy.intent_threshold if track is not None else None
         self._row = SessionRow(self.session_id, agent, intent, self._clock(),
-                               parent.session_id if parent is not None else None, policy=self.policy.name)
+                               parent.session_id if parent is not None else None, policy=self.policy.name,
+                               root=None if parent is None else self.root_id)
         self._opened = False
         try:  # durable=False: the session's first durable write (a non-read row, or the close) flushes it
             self._store.open_session(self._row, durable=False)
@@ -238,7 +239,7 @@ class GuardedSession:
                                             sum(1 for p in plans if p.critical))
 
     def tree_agents(self) -> tuple[str, ...]:
-        """The identities of every session of this session's tree (none of them may approve)."""
+        """The agent names of every session of this session's tree (none of them may approve)."""
         root: GuardedSession = self
         while root.parent is not None:
             root = root.parent
@@ -246,7 +247,7 @@ class GuardedSession:
         todo = [root]
         while todo:
             session = todo.pop()
-            names.append(identity(session.agent))
+            names.append(session.agent)
             todo.extend(session.children)
         return tuple(dict.fromkeys(names))
 
@@ -254,12 +255,13 @@ class GuardedSession:
                   now: float) -> tuple[Decision, int | None]:
         """Use a grant for this exact call, or report or open its request."""
         key = call_hash(self.session_id, endpoint, args)
-        row = ApprovalRow(0, key, self.session_id, self.agent, self.tree_agents(), endpoint, args, "approval",
+        tree = self.tree_agents()
+        row = ApprovalRow(0, key, self.session_id, self.agent, tree, endpoint, args, "approval",
                           tuple(r.text for r in decision.reasons), "pending", now,
-                          now + self.guard.approval_timeout)
+                          now + self.guard.approval_timeout, root=self.root_id)
         asked = key in self.asked
         self.asked.add(key)  # before the store is asked: a failed attempt may have opened one
-        outcome = resolve(self._store, row, now, asked=asked)
+        outcome = resolve(self._store, row, now, self.guard.trust, tree, asked=asked)
         reason = Reason("approval", "approval", outcome.text)
         if outcome.run:
             return with_grant(decision, reason), outcome.approval_id

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pathguard.errors import PathguardError
 from pathguard.runtime.approvals import call_hash, resolve
 from pathguard.runtime.decision import ApprovalRequired, Checked, Denied
+from pathguard.runtime.identity import identities
 from pathguard.runtime.intent import cosine
 from pathguard.semantics.effect import Effect, Reason
 from pathguard.semantics.tree import child_budget
@@ -50,10 +51,11 @@ def spawn(parent: GuardedSession, intent: str, asked: int, agent: str | None = N
             if similarity < threshold:
                 why = (f"subagents: child intent similarity {similarity:.3f} to the parent's is below "
                        f"{threshold:g}")
+                tree = parent.tree_agents()
                 row = ApprovalRow(0, call_hash(parent.session_id, "spawn", params), parent.session_id,
-                                  parent.agent, parent.tree_agents(), "spawn", params, "spawn", (why,),
-                                  "pending", now, now + guard.approval_timeout)
-                outcome = resolve(guard.store, row, now)
+                                  parent.agent, tree, "spawn", params, "spawn", (why,),
+                                  "pending", now, now + guard.approval_timeout, root=parent.root_id)
+                outcome = resolve(guard.store, row, now, guard.trust, tree)
                 if not outcome.run:
                     parent._alert(now, "spawn", f"spawn of a sub-agent held: {why}; {outcome.text}")
                     effect = Effect.APPROVAL if outcome.wait else Effect.DENY
@@ -63,6 +65,7 @@ def spawn(parent: GuardedSession, intent: str, asked: int, agent: str | None = N
                                        outcome.approval_id)
                     raise ApprovalRequired(decision) if outcome.wait else Denied(decision)
         name = agent or f"{parent.agent}/sub{len(parent.children) + 1}"
+        identities(name)  # IdentityError for a name no one can read reliably
         child = GuardedSession(guard, name, intent, parent=parent, scope=parent.scope, track=track,
                                budget=budget)
         parent.children.append(child)

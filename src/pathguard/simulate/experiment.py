@@ -20,6 +20,7 @@ from typing import Any
 from pathguard.errors import InputError, Problem
 from pathguard.model.world import World
 from pathguard.policy.compile import CompiledPolicy
+from pathguard.runtime.approvers import Approver, Keyring
 from pathguard.runtime.intent import Embedder, Vector
 from pathguard.simulate.agents import SessionSpec, Steering, generate, replayed
 from pathguard.simulate.run import SessionResult
@@ -86,6 +87,12 @@ def sessions_for(world: World, workload: Workload, count: int, seed: int) -> lis
     return sessions
 
 
+def simulated_approver(policy: CompiledPolicy) -> Approver:
+    """The simulated approver: a key made for this run, under the first name the policy gives its
+    approvers (so the policy's own list admits it), else `simulated-approver`."""
+    return Approver.generate(policy.approvers[0] if policy.approvers else "simulated-approver")
+
+
 def run_policy(world: World, policy: CompiledPolicy, workload: Workload, sessions: list[SessionSpec], *,
                embedder: MemoEmbedder | None, agents: int = 1, store: str = "memory",
                cache_dir: str | Path | None = None) -> Outcome:
@@ -95,7 +102,9 @@ def run_policy(world: World, policy: CompiledPolicy, workload: Workload, session
     from pathguard.simulate.metrics import figures
     from pathguard.simulate.run import START, Runner
 
-    options: dict[str, Any] = {"clock": ManualClock(START), "cache_dir": cache_dir}
+    approver = simulated_approver(policy)
+    options: dict[str, Any] = {"clock": ManualClock(START), "cache_dir": cache_dir,
+                               "keyring": Keyring({approver.name: approver.public_text})}
     if embedder is not None and policy.intent_threshold is not None:
         options["embedder"] = embedder
     guard = Guard(world, policy, store, **options)
@@ -103,7 +112,7 @@ def run_policy(world: World, policy: CompiledPolicy, workload: Workload, session
         raise guard.fault
     try:
         runner = Runner(guard, workload, Steering(world, policy, workload.spec.misaligned.checker_bound),
-                        agents=agents)
+                        approver, agents=agents)
         results = runner.run(sessions)
     finally:
         guard.close()

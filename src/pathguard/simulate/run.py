@@ -3,7 +3,8 @@
 Every call an agent makes is `GuardedSession.check` (hence `decide()`), at the
 simulated time the agent makes it; the guard's sliding window, approvals and
 intent layer read only that clock. An approval request goes to a simulated
-approver who answers through the runtime's own `decide_request` after
+approver (a key made for the run, in the guard's keyring) who answers with a
+signed decision through the runtime's own `decide_request` after
 `approver.delay_seconds`; the agent then retries the exact call (the grant is
 used once). With `agents=K`, sessions start in groups of K at the same moment,
 run interleaved in time, and share one budget scope (the store's atomic
@@ -25,13 +26,13 @@ from pathguard.semantics.effect import Effect
 from pathguard.simulate.agents import Call, Outcome, Script, SessionSpec, Steering, misaligned, scripted
 
 if TYPE_CHECKING:
+    from pathguard.runtime.approvers import Approver
     from pathguard.runtime.decision import Checked
     from pathguard.runtime.guard import Guard
     from pathguard.runtime.session import GuardedSession
     from pathguard.simulate.workload import Workload
 
 START = 1_700_000_000.0  # the simulated epoch: fixed, so figures do not depend on the wall clock
-APPROVER = "simulated-approver"
 
 
 @dataclass
@@ -90,8 +91,10 @@ class Runner:
     """Runs sessions under one guard; `texts` and `layers` keep each clause label's first reason
     text and its layer."""
 
-    def __init__(self, guard: Guard, workload: Workload, steering: Steering, *, agents: int = 1) -> None:
+    def __init__(self, guard: Guard, workload: Workload, steering: Steering, approver: Approver, *,
+                 agents: int = 1) -> None:
         self.guard = guard
+        self.approver = approver
         self.workload = workload
         self.steering = steering
         self.agents = agents
@@ -156,7 +159,7 @@ class Runner:
                                          else self.workload.spec.approver.grant_benign)
             row = self.guard.store.approval(live.pending)
             if row is not None and row.status == "pending":
-                decide_request(self.guard.store, live.pending, APPROVER, grant, self.clock())
+                decide_request(self.guard.store, live.pending, self.approver, grant, self.clock())
             live.pending = None
             if grant:
                 live.result.granted += 1
