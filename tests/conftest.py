@@ -17,7 +17,7 @@ settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 REPO = Path(__file__).resolve().parent.parent
-SPECS = REPO.parent / "shared" / "specs"
+SPECS = REPO / "corpus" / "specs"
 RAILWAY = REPO / "models" / "railway"
 
 

@@ -10,6 +10,7 @@ from pathguard.cli.main import main
 from pathguard.model.load import load_world
 
 DATA = Path(__file__).resolve().parent / "data"
+SPECS = Path(__file__).resolve().parents[2] / "corpus" / "specs"
 
 
 def test_import_openapi_writes_the_model_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,7 +72,7 @@ def test_output_is_byte_identical_across_hash_seeds(tmp_path: Path, spec: str) -
     import subprocess
     import sys
 
-    source = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / spec
+    source = SPECS / spec
     fmt = "mcp" if spec.endswith(".json") else "openapi"
     outputs = []
     for seed in ("1", "2"):

@@ -27,7 +27,7 @@ def test_overrides_replace_fields_rename_facts_and_add_state(tmp_path: Path) -> 
         "state:\n"
         "  backup: {values: [none, taken], initial: none}\n"
         "hazards:\n"
-        "  data_loss: {volume_destroyed: 'yes', backup: none}\n")
+        "  data_loss: {volume_deleted: 'yes', backup: none}\n")
     result = import_file(SPEC, overrides=ovr)
     by = result.world.by_name
     assert by["detach_volume"].destructive and by["detach_volume"].description.startswith("Detach;")
@@ -35,7 +35,7 @@ def test_overrides_replace_fields_rename_facts_and_add_state(tmp_path: Path) -> 
     assert by["get_volume"].needs == {"vol", "ticket"}
     assert by["attach_volume"].when == (("backup", frozenset({"taken"})),)
     assert by["attach_volume"].sets == (("backup", "none"),)
-    assert result.world.hazards["data_loss"] == (("volume_destroyed", frozenset({"yes"})),
+    assert result.world.hazards["data_loss"] == (("volume_deleted", frozenset({"yes"})),
                                                  ("backup", frozenset({"none"})))
     assert any("renamed from `volume_id`" in ev for ev in result.draft.endpoints["delete_volume"].needs.values())
     assert any(f"{ovr}:3" in note for note in result.draft.endpoints["detach_volume"].notes)
@@ -72,4 +72,5 @@ def test_override_clears_an_mcp_default(tmp_path: Path) -> None:
     result = import_file(DATA / "small.tools.json", overrides=ovr)
     assert not result.draft.endpoints["run_sql"].from_default
     assert not result.world.by_name["run_sql"].destructive
-    assert "sql_destroyed" not in result.world.variables and not result.world.by_name["run_sql"].sets
+    assert not any(v.startswith("sql_") for v in result.world.variables)
+    assert not result.world.by_name["run_sql"].sets

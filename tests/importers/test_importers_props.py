@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pathguard.errors import InputError
-from pathguard.importers.classify import snake
 from pathguard.importers.emit import scalar
+from pathguard.importers.naming import snake
 from pathguard.importers.openapi import draft_from_openapi
 from pathguard.importers.rawfile import load_yaml, parse_data
 from pathguard.source import parse_yaml
@@ -113,4 +113,6 @@ def test_any_tools_list_imports_or_is_an_input_error(items: list) -> None:
         draft = draft_from_mcp({"tools": items}, "f.json")
     except InputError:
         return
-    assert len(draft.endpoints) == len(items)
+    # every tool is an endpoint or a located warning (a repeated name), never lost silently
+    assert len(draft.endpoints) + len(draft.problems) == len(items)
+    assert all(p.severity == "warning" for p in draft.problems)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from pathguard.errors import InputError
-from pathguard.importers.classify import singular
 from pathguard.importers.detect import import_file, load_any, sniff
 from pathguard.importers.emit import emit
+from pathguard.importers.naming import singular
 from pathguard.importers.openapi import draft_from_openapi, resource_of
 from pathguard.model.load import load_world
 
@@ -44,7 +44,8 @@ def test_small_openapi_world() -> None:
     assert by["detach_volume"].when == (("volume_attached", frozenset({"attached"})),)
     assert world.targets == ("delete_volume", "rebuild_server")
     assert world.entries == ("list_volumes", "get_v1_servers")
-    assert set(world.hazards) == {"server_destroyed", "volume_destroyed"}
+    # one hazard per destructive class and resource: what is lost
+    assert set(world.hazards) == {"server_data_lost", "volume_deleted"}
     assert by["delete_volume"].description == "Delete a volume. Destroys the volume and its data."
 
 
@@ -162,8 +163,9 @@ def test_mcp_hints_that_are_not_booleans_count_as_absent() -> None:
         {"name": "tidy", "annotations": {"readOnlyHint": False, "destructiveHint": False}},
     ]}, "t.json")
     peek, wipe, tidy = draft.endpoints.values()
-    assert (peek.kind, peek.reversible, peek.from_default) == ("write", False, True)
-    assert (wipe.kind, wipe.reversible, wipe.from_default) == ("write", False, True)
+    # hints that are not booleans are absent: MCP defaults, noted; the name decides what destroys
+    assert (peek.kind, peek.reversible, peek.from_default) == ("write", None, True)
+    assert (wipe.kind, wipe.reversible, wipe.klass) == ("write", False, "data-loss")
     assert (tidy.kind, tidy.reversible, tidy.from_default) == ("write", None, False)
     assert peek.description == "Peek"
 
@@ -171,14 +173,29 @@ def test_mcp_hints_that_are_not_booleans_count_as_absent() -> None:
 @pytest.mark.parametrize(("data", "field"), [
     ({"tools": []}, "tools"),
     ({"tools": [{"description": "no name"}]}, "tools[0]"),
-    ({"tools": [{"name": "getA"}, {"name": "get_a"}]}, "tools[1].name"),
 ])
-def test_bad_mcp_lists_are_input_errors(data: dict, field: str) -> None:
+def test_mcp_lists_with_no_usable_tool_are_input_errors(data: dict, field: str) -> None:
     from pathguard.importers.mcp import draft_from_mcp
 
     with pytest.raises(InputError) as exc:
         draft_from_mcp(data, "t.json")
     assert [p.field for p in exc.value.problems] == [field]
+
+
+def test_unusable_tools_are_skipped_with_warnings(tmp_path: Path) -> None:
+    from pathguard.importers.mcp import draft_from_mcp
+
+    draft = draft_from_mcp({"tools": [{"name": "getA"}, {"name": "get_a"}, {"title": "x"}]}, "t.json")
+    assert list(draft.endpoints) == ["get_a"]
+    assert [(p.field, p.code, p.severity) for p in draft.problems] == [
+        ("tools[1].name", "duplicate", "warning"), ("tools[2]", "invalid", "warning")]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"tools": [{"name": "get_a"}, {"name": "x"}, {"name": "get_a"}]}, indent=1))
+    second = [i + 1 for i, line in enumerate(path.read_text().splitlines()) if '"get_a"' in line][1]
+    assert [(p.code, p.line) for p in import_file(path).draft.problems] == [("duplicate", second)]
+    with pytest.raises(InputError) as exc:
+        import_file(path, strict=True)
+    assert [(p.code, p.line) for p in exc.value.problems] == [("duplicate", second)]
 
 
 def _listing(key: str, fields: dict) -> dict:

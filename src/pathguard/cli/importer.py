@@ -1,13 +1,18 @@
-"""`pathguard import openapi|mcp SPEC -o endpoints.yaml [--overrides OVR.yaml]`.
+"""`pathguard import openapi|mcp SPEC -o endpoints.yaml [--overrides OVR.yaml] [--strict]`.
 
 Writes a normal `endpoints.yaml` (evidence for every guess in comments) and
 prints the import report: what was inferred, from what, and what came from
-defaults, so a user knows what to check.
+defaults, so a user knows what to check. Operations the importer could not read
+are skipped with located warnings on stderr, and the imported model's own warnings follow the
+report; `--strict` refuses the spec instead (exit 2, nothing written). A destination that cannot
+be written is an input error (exit 2).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +22,7 @@ from pathguard.errors import InputError, Problem
 from pathguard.importers.detect import Imported, import_file
 from pathguard.importers.draft import Draft
 from pathguard.importers.emit import emit
+from pathguard.importers.state import CLASS_SUFFIX
 
 _SHOWN = 12
 
@@ -33,14 +39,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         q.add_argument("-o", "--output", required=True, help="endpoints.yaml to write")
         q.add_argument("--overrides", metavar="OVR", help="overrides.yaml: corrections to the inferred model")
         q.add_argument("--strict", action="store_true",
-                       help="treat warnings of the imported model as errors: exit 2, write nothing")
+                       help="refuse the spec (exit 2, write nothing) if any operation cannot be read "
+                       "or the imported model has warnings (default: skip the operation, report "
+                       "the warnings)")
         q.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if Path(args.output).is_dir():
-        raise InputError([Problem(args.output, None, "--output", "io", "is a directory, not a file")])
-    result = import_file(args.spec, args.format, args.overrides)
+    check_output(args.output)
+    result = import_file(args.spec, args.format, args.overrides, strict=args.strict)
     warnings = result.world.warnings
     if args.strict and warnings:
         raise InputError([replace(w, severity="error") for w in warnings])
@@ -48,9 +55,30 @@ def run(args: argparse.Namespace) -> int:
               + (f" with overrides {args.overrides}" if args.overrides else "") + ".\n"
               "Every inferred fact and classification is explained in the comment above it;\n"
               "edit this file, or keep corrections in an overrides file and import again.")
-    write_atomic(Path(args.output), emit(result.draft, header))
+    try:
+        write_atomic(Path(args.output), emit(result.draft, header))
+    except OSError as exc:
+        raise InputError([Problem(args.output, None, "--output", "io",
+                                  f"cannot write: {exc.strerror or exc}")]) from None
+    for problem in result.draft.problems:
+        print(problem.render(), file=sys.stderr)
     print_plain(with_warnings(report(result, args.output), warnings, "text"))
     return 0
+
+
+def check_output(output: str) -> None:
+    """Refuse a destination that cannot be written before doing any work: a directory, a
+    missing or unwritable parent directory."""
+    path = Path(output)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise InputError([Problem(output, None, "--output", "io", "is a directory, not a file")])
+    if not parent.is_dir():
+        raise InputError([Problem(output, None, "--output", "io",
+                                  f"the directory {parent} does not exist" if not parent.exists()
+                                  else f"{parent} is not a directory")])
+    if not os.access(parent, os.W_OK):
+        raise InputError([Problem(output, None, "--output", "io", f"the directory {parent} is not writable")])
 
 
 def report(result: Imported, output: str) -> str:
@@ -60,10 +88,13 @@ def report(result: Imported, output: str) -> str:
     kinds = Counter(ep.kind for ep in eps)
     irreversible = [ep.name for ep in eps if ep.reversible is False]
     facts = sorted({f for ep in eps for f in (*ep.needs, *ep.produces)})
-    lifecycle = [v for v in draft.variables if not v.endswith("_destroyed")]
+    lifecycle = [v for v in draft.variables if not v.endswith(tuple(f"_{x}" for x in CLASS_SUFFIX.values()))]
+    classes = Counter(ep.klass or ("delete" if ep.kind == "delete" else "irreversible")
+                      for ep in eps if ep.destructive)
     lines = [
         f"imported {draft.source} ({result.format}) in {result.seconds:.2f} s (wall clock): "
-        f"{_n(len(eps), 'endpoint')} -> {output}",
+        f"{_n(len(eps), 'endpoint')} -> {output}"
+        + (f"; {_n(len(draft.problems), 'operation')} skipped (warnings above)" if draft.problems else ""),
         f"  kinds: {kinds['read']} read, {kinds['write']} write, {kinds['delete']} delete; "
         f"{len(irreversible)} marked irreversible; {_n(len(world.targets), 'destructive target')}",
         f"  knowledge: {_n(len(facts), 'fact')}; {sum(bool(e.needs) for e in eps)} endpoints need one, "
@@ -72,6 +103,8 @@ def report(result: Imported, output: str) -> str:
         + (f": {', '.join(sorted(lifecycle))}" if lifecycle else "")
         + f"), {_n(len(draft.hazards), 'hazard')}",
     ]
+    if classes:
+        lines.append("  destructive by class: " + ", ".join(f"{n} {k}" for k, n in sorted(classes.items())))
     if irreversible:
         lines.append(f"  irreversible: {_few(irreversible)}")
     lines += [f"  {line}" for line in draft.report]

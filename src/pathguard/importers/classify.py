@@ -1,131 +1,223 @@
-"""The visible vocabulary the importers classify with, and the naming rules.
+"""Is a call destructive, of which class, and why: one classifier for OpenAPI operations
+and MCP tools, reading everything the spec says.
 
-Everything a guess rests on is a table in this module, so a user who
-disagrees can read it here and correct single endpoints in an overrides file.
+Evidence, strongest first: the verb of the call (path action, operation id or tool name,
+first word of the summary), a flag or enum value of its input that selects a destructive
+variant, a description that says what it destroys, and for MCP the server's annotations,
+which are hints cross-checked with the rest (a `readOnlyHint` on a tool named `drop_table` is
+not believed). The tables are in `vocab.py`; each decision carries the entry it used.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-#: HTTP method -> kind (SPEC §1). Anything else is a write.
-METHOD_KIND = {"get": "read", "head": "read", "options": "read", "delete": "delete"}
+from pathguard.importers import naming, vocab
+from pathguard.importers.naming import words
 
-#: A non-read call whose last path segment (or action `type`) holds one of these
-#: words cannot be undone: `reversible: false`.
-IRREVERSIBLE = frozenset({
-    "rebuild", "reset", "restore", "purge", "cancel", "transfer", "rollback", "revert",
-    "wipe", "erase", "destroy", "delete", "remove", "terminate", "revoke", "uninstall",
-    "truncate", "drop", "discard", "overwrite", "reimage", "reinstall",
-})
-
-#: Verbs that name what a call does, not what it acts on (never a resource).
-VERBS = frozenset({
-    "get", "list", "create", "update", "delete", "put", "post", "patch", "set", "add",
-    "remove", "show", "describe", "search", "find", "fetch", "read", "write", "manage",
-    "run", "start", "stop", "restart", "reboot", "boot", "shutdown", "power", "on", "off",
-    "attach", "detach", "enable", "disable", "archive", "unarchive", "mount", "unmount",
-    "cordon", "uncordon", "suspend", "resume", "lock", "unlock", "exec", "signal", "wait",
-    "clone", "resize", "extend", "upgrade", "import", "export", "apply", "assign",
-    "unassign", "install", "validate", "commit", "view", "query", "explain", "prepare",
-    "complete", "provision", "configure", "compare", "request", "submit", "merge",
-    "push", "fork", "star", "unstar", "dismiss", "mark", "resolve", "unresolve",
-    "reprioritize", "trigger", "by", "or", "and", "of", "for", "from", "to", "with",
-    "all", "my", "me", "new", "bulk", "batch", "top", "rename", "move", "copy", "scale",
-    "edit", "modify", "change", "replace", "send", "sync", "upload", "download", "refresh",
-    "check", "test", "open", "close", "reopen", "approve", "reject", "invite",
-} | IRREVERSIBLE)
-
-#: Lifecycle pairs: (state-variable suffix, (value, verbs that set it), (value, verbs)).
-#: The first side is the initial (normal, running) state.
-LIFECYCLES = (
-    ("attached", ("attached", ("attach",)), ("detached", ("detach",))),
-    ("power", ("on", ("power_on", "poweron", "boot", "start")),
-     ("off", ("power_off", "poweroff", "shutdown", "stop"))),
-    ("enabled", ("enabled", ("enable",)), ("disabled", ("disable",))),
-    ("archived", ("active", ("unarchive",)), ("archived", ("archive",))),
-    ("mounted", ("mounted", ("mount",)), ("unmounted", ("unmount",))),
-    ("cordoned", ("uncordoned", ("uncordon",)), ("cordoned", ("cordon",))),
-    ("suspended", ("active", ("resume",)), ("suspended", ("suspend",))),
-    ("locked", ("unlocked", ("unlock",)), ("locked", ("lock",))),
-)
-
-#: Response wrapper keys that hold the operation's own resource (`{data: [...]}`).
-WRAPPERS = frozenset({"data", "items", "results", "result", "value", "values", "content",
-                      "records", "entries", "objects", "list"})
-
-#: Parameter names that say nothing about their resource: `{id}` under
-#: `/volumes/` is `volume_id`. Value: the response fields that carry it.
-GENERIC = {"id": ("id", "uuid"), "uuid": ("uuid", "id"), "identifier": ("id", "uuid"),
-           "name": ("name",), "slug": ("slug",), "key": ("key",), "number": ("number",)}
-
-#: Suffixes that make a parameter an identifier, and the response fields that carry it.
-ID_SUFFIX = {"id": ("id", "uuid"), "ids": ("id", "uuid"), "uuid": ("uuid", "id"),
-             "identifier": ("id", "uuid"), "name": ("name",), "slug": ("slug",),
-             "number": ("number",), "key": ("key",), "urn": ("urn",), "label": ("label",)}
-
-#: The fields that name a thing when a parameter is just the thing's name (`{bucket}`).
-NAMING_FIELDS = ("name", "label", "id", "slug")
-
-#: MCP parameters that identify something without an id-like suffix, with the
-#: nouns of tools that reveal them.
-NAMED = {"owner": ("user", "org", "me", "owner"), "repo": ("repo", "repository"),
-         "namespace": ("namespace",), "org": ("org", "organization"),
-         "organization": ("org", "organization"), "username": ("user",)}
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_NON_WORD = re.compile(r"[^A-Za-z0-9]+")
-_VERSION = re.compile(r"^v\d+(beta|alpha)?\d*$", re.IGNORECASE)
+_IRREVERSIBLE = next(p for k, p in vocab.PHRASES if k == "irreversible")
+#: Order of preference when a call shows more than one class.
+_ORDER = ("delete", "data-loss", "money", "credential", "outage", "irreversible")
+#: A flag named `delete_protection` guards against the verb it names.
+_GUARDS = frozenset({"protection", "protected", "lock", "locked", "safeguard", "guard", "prevention"})
+_UPDATE_VERBS = frozenset({"update", "set", "replace", "change", "put", "patch", "modify", "edit"})
 
 
-def snake(text: str) -> str:
-    """`Machines_list`, `linodeId`, `ssh-keys` -> `machines_list`, `linode_id`, `ssh_keys`."""
-    out = _NON_WORD.sub("_", _CAMEL.sub("_", text)).strip("_").lower()
-    out = re.sub(r"_+", "_", out)
-    return f"n_{out}" if out[:1].isdigit() else out or "unnamed"
+@dataclass(frozen=True)
+class Flag:
+    """One input of a call: a body field, query parameter or MCP argument."""
+
+    name: str                     # snake case
+    type: str | None
+    description: str = ""
+    enum: tuple[str, ...] = ()
+    read_only: bool = False
 
 
-#: Words that end in `s` but are not plurals.
-_NOT_PLURAL = frozenset({"kubernetes", "saas", "paas", "dns", "news", "series", "alias", "canvas",
-                         "analytics", "gas", "bias", "nfs"})
+@dataclass
+class Signals:
+    """What the spec says about one call."""
+
+    method: str                   # get, post, ..., or "tool" for MCP
+    verb_words: list[str]         # operation id / tool name / path action words, snake
+    summary: str = ""
+    description: str = ""
+    collection: str | None = None  # last literal path segment, snake (OpenAPI)
+    tail: str | None = None       # the last path segment when it is literal (`/users/{id}/password`)
+    on_item: bool = False         # the path names one existing resource
+    top_level: bool = False       # ... directly under a top-level collection (`/apps/{id}`)
+    path_words: list[str] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
 
 
-def singular(word: str) -> str:
-    """A cheap English singular of the last word, good enough for resource names."""
-    head, _, last = word.rpartition("_")
-    if last in _NOT_PLURAL or last.endswith(("ss", "us", "is")) or len(last) < 3:
-        return word
-    if last.endswith("ies") and len(last) > 4:
-        last = last[:-3] + "y"
-    elif last.endswith(("sses", "shes", "ches", "xes")):
-        last = last[:-2]
-    elif last.endswith("s"):
-        last = last[:-1]
-    return f"{head}_{last}" if head else last
+@dataclass
+class Verdict:
+    klass: str | None             # destructive class, or None
+    why: str
+    unlink: bool = False          # a removal of a link between two surviving objects
+    field_reset: bool = False     # a DELETE that resets one field to its default
+    query: bool = False           # a POST that only reads
 
 
-def is_version(segment: str) -> bool:
-    return bool(_VERSION.match(segment))
+def _norm(text: str) -> list[str]:
+    return words(re.sub(r"power[\s_-]+off", "poweroff", text, flags=re.IGNORECASE))
 
 
-def words(text: str) -> list[str]:
-    return [w for w in snake(text).split("_") if w]
+def verb_class(ws: list[str], context: set[str]) -> tuple[str, str] | None:
+    """(class, verb) of the destructive verb among `ws`, judged with the call's other words."""
+    found: list[tuple[str, str]] = []
+    for w in ws:
+        klass = vocab.VERB_CLASS.get(w)
+        if w in vocab.MONEY_VERBS:
+            if context & vocab.PAYMENT_WORDS:
+                klass = "money"
+            elif w in ("cancel", "transfer") and (w == "transfer" or context & vocab.ONE_WAY_CANCEL):
+                klass = "irreversible"
+        if klass is None:
+            continue
+        if w in vocab.PENDING and context & vocab.UNDO_VERBS:
+            return None                                   # cancel a scheduled deletion
+        if w in ("stop", "cancel", "reset", "halt", "kill", "expire", "upgrade", "remove") and \
+                context & vocab.HARMLESS_OBJECTS:
+            continue
+        if w in ("reset", "rotate", "regenerate", "revoke") and context & vocab.CREDENTIAL_OBJECTS:
+            klass = "credential"
+        found.append((klass, w))
+    if not found:
+        return None
+    return min(found, key=lambda f: _ORDER.index(f[0]))
 
 
-def irreversible_word(text: str) -> str | None:
-    """The vocabulary word in `text` (a path segment or an action name), if any."""
-    for word in words(text):
-        if word in IRREVERSIBLE:
-            return word
+def classify(s: Signals) -> Verdict:
+    """The destructive class of a non-read call (None if it destroys nothing), with evidence."""
+    summary = _norm(s.summary)
+    first = summary[:1]
+    context = set(s.verb_words) | set(summary) | set(s.path_words)
+    if s.method == "post" and first and first[0] in vocab.QUERY_VERBS and not \
+            (set(s.verb_words) & vocab.VERB_CLASS.keys()):
+        return Verdict(None, f"POST used as a query (summary starts `{first[0]}`)", query=True)
+    unlink = _unlink(s, summary)
+    if unlink:
+        return Verdict(None, unlink, unlink=True)
+    if s.method == "delete" and {"reset", "default"} & context and "field" in context:
+        return Verdict(None, "resets a field to its default value", field_reset=True)
+    cred = _credential_update(s, context)
+    if cred:
+        return Verdict("credential", cred)
+    # `POST /payments/{id}/refunds` creates a refund, but "Record refund for invoice" writes one down
+    bookkeeping = bool(first) and first[0] in ("record", "log", "note", "track", "list", "get", "search")
+    tail = [naming.singular(s.tail)] if s.tail and s.method not in ("get", "tool") and not bookkeeping else []
+    hit = verb_class(s.verb_words + first + tail, context)
+    if hit:
+        return Verdict(hit[0], f"verb `{hit[1]}`")
+    money = _money_create(s, summary)
+    if money:
+        return Verdict("money", money)
+    for reason in (_flag(s), _enum(s), _image(s)):
+        if reason:
+            return Verdict(*reason)
+    if set(s.verb_words) & {"update", "replace", "set"} and set(s.verb_words) & {"many", "all"}:
+        return Verdict("data-loss", "rewrites every matching record (`many`/`all`)")
+    text = f"{s.summary}. {s.description}"
+    for klass, pattern in vocab.PHRASES:
+        m = pattern.search(text)
+        sentence = text[m.start():].split(".", 1)[0] if m else ""
+        if m and not (klass == "data-loss" and set(words(sentence)) & vocab.LINK_OBJECTS):
+            return Verdict(klass, f"description says “{m.group(0).strip()}”")
+    if s.method == "delete":
+        return Verdict("delete", "method DELETE")
+    return Verdict(None, "")
+
+
+def _unlink(s: Signals, summary: list[str]) -> str | None:
+    """A removal that ends a link (detach, remove X from Y, remove a member or a role)."""
+    verbs = [w for w in (summary[:1] + s.verb_words) if w in vocab.UNLINK_VERBS]
+    if not verbs or {"delete", "destroy", "purge", "erase", "deletion"} & (set(summary) | set(s.verb_words)):
+        return None
+    text = f" {s.summary} {s.description} ".lower()
+    if re.search(r"\b(and all|all (of )?its|data)\b", text):
+        return None
+    objects = set(summary) | set(s.verb_words) | set(s.path_words[-1:])
+    if verbs[0] != "remove" or " from " in text or "from" in s.verb_words or objects & vocab.LINK_OBJECTS:
+        return f"`{verbs[0]}` ends a link; both sides survive and the opposite call restores it"
     return None
 
 
-def lifecycle_of(text: str) -> tuple[str, str, str] | None:
-    """(variable suffix, value set, opposite value) when `text` is a lifecycle verb."""
-    name = snake(text)
-    for suffix, (first, first_verbs), (second, second_verbs) in LIFECYCLES:
-        if name in first_verbs:
-            return suffix, first, second
-        if name in second_verbs:
-            return suffix, second, first
+def _credential_update(s: Signals, context: set[str]) -> str | None:
+    obj = ({s.tail or ""} | set(s.verb_words) | set(_norm(s.summary))) & vocab.CREDENTIAL_OBJECTS
+    if not obj or not (context & _UPDATE_VERBS or s.method in ("put", "patch")):
+        return None
+    given = {f.name for f in s.flags if f.type == "string"} & vocab.SECRET_FIELDS
+    if given or s.tail in vocab.CREDENTIAL_OBJECTS:
+        return f"replaces the {sorted(obj)[0]} (old one stops working)"
+    return None
+
+
+def _money_create(s: Signals, summary: list[str]) -> str | None:
+    if s.method not in ("post", "tool"):
+        return None
+    if s.collection in vocab.MONEY_COLLECTIONS and s.method == "post" and not \
+            (summary[:1] and summary[0] in ("record", "log", "list", "get", "search")):
+        return f"creates {s.collection} (POST to a money collection)"
+    phrase = [w for w in summary[1:] if w not in ("a", "an", "the")]
+    if summary[:1] and summary[0] in ("create", "request", "initiate", "make", "issue", "send",
+                                      "start", "execute", "process") and phrase and \
+            phrase[-1] in vocab.MONEY_COLLECTIONS:
+        return f"summary: {summary[0]} a {phrase[-1]}"
+    return None
+
+
+def _flag(s: Signals) -> tuple[str, str] | None:
+    for f in s.flags:
+        klass = vocab.FLAG_CLASS.get(f.name)
+        if klass and not f.read_only and (f.type == "boolean" or f.enum):
+            return klass, f"flag `{f.name}` selects the {klass} variant"
+        if f.type != "boolean" or f.read_only:
+            continue
+        if f.name in vocab.SWITCH_FLAGS and s.on_item and s.top_level and s.method in ("put", "patch"):
+            return "outage", f"flag `{f.name}: false` switches the whole resource off"
+        name = words(f.name)
+        hit = verb_class(name[:1], set())
+        if hit and hit[0] in ("delete", "data-loss") and not set(name[1:]) & _GUARDS:
+            return "data-loss", f"flag `{f.name}` ({hit[1]})"     # `delete_data`, `drop_volumes`
+    return None
+
+
+def _enum(s: Signals) -> tuple[str, str] | None:
+    """An update's field that may take a destructive value (`status: CANCELED`), on PATCH,
+    an action dispatcher (`POST /droplets/{id}/actions`, field `type`) or an MCP tool; PUT
+    bodies are whole objects whose enums list every state, so they are not read this way."""
+    dispatch = s.method == "post" and s.collection in ("actions", "action")
+    if not s.on_item or not (s.method in ("patch", "tool") or dispatch):
+        return None
+    for f in s.flags:
+        if f.read_only:
+            continue
+        for value in f.enum:                      # a value that names an end state (`FINALIZED`)
+            klass = vocab.VALUE_CLASS.get("_".join(_norm(value)))
+            if klass:
+                return klass, f"`{f.name}` may be `{value}`"
+        for value in f.enum:                      # a value that names a destructive action
+            vw = _norm(value)
+            klass = next((vocab.VALUE_CLASS[w] for w in vw if w in vocab.VALUE_CLASS), None)
+            hit = verb_class(vw, set(vw))
+            hit = hit if hit and hit[0] != "money" else None     # `BANK_TRANSFER` is a means, not a move
+            if (klass or (hit and hit[0])) == "delete" and set(vw) & vocab.UNLINK_VERBS and \
+                    set(s.verb_words) & vocab.LINK_OBJECTS:
+                continue                                          # `remove` a dependency, a label
+            if klass or hit:
+                return klass or (hit[0] if hit else "delete"), f"`{f.name}` may be `{value}`"
+        once = _IRREVERSIBLE.search(f.description) if f.description else None
+        if once:
+            return "irreversible", f"field `{f.name}`: “{once.group(0)}”"
+    return None
+
+
+def _image(s: Signals) -> tuple[str, str] | None:
+    if s.method not in ("put", "patch") or not s.on_item or s.collection not in vocab.MACHINE_NOUNS:
+        return None
+    fields = sorted({f.name for f in s.flags} & vocab.IMAGE_FIELDS)
+    if fields:
+        return "data-loss", f"an update of `{fields[0]}` reinstalls the machine"
     return None

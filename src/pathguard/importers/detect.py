@@ -3,18 +3,21 @@
 `load_any(path)` looks at the content, not the file name: a top-level
 `openapi` key is an OpenAPI spec, a top-level `tools` list is an MCP
 `tools/list` result, anything else is a pathguard `endpoints.yaml`. Specs are
-imported in memory; nothing is written.
+imported in memory; nothing is written. Operations the importer had to skip are
+logged as warnings (logger `pathguard.importers`); `import --strict` refuses them.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pathguard.errors import InputError, Problem
 from pathguard.importers.draft import Draft
 from pathguard.importers.mcp import draft_from_mcp
 from pathguard.importers.openapi import draft_from_openapi
@@ -24,6 +27,8 @@ from pathguard.importers.state import infer_destruction
 from pathguard.model.load import load_world, world_from_document
 from pathguard.model.world import World
 from pathguard.source import Document, read_text
+
+log = logging.getLogger("pathguard.importers")
 
 _YAML_OPENAPI = re.compile(r"^(openapi|swagger)\s*:", re.MULTILINE)
 _YAML_TOOLS = re.compile(r"^tools\s*:", re.MULTILINE)
@@ -57,14 +62,20 @@ def sniff(text: str) -> str:
     return "endpoints"
 
 
-def import_file(path: str | Path, fmt: str | None = None, overrides: str | Path | None = None) -> Imported:
-    """Import an OpenAPI or MCP file (format sniffed unless given), apply overrides, validate."""
+def import_file(path: str | Path, fmt: str | None = None, overrides: str | Path | None = None,
+                strict: bool = False) -> Imported:
+    """Import an OpenAPI or MCP file (format sniffed unless given), apply overrides, validate.
+    Operations that cannot be read are skipped with warnings in `draft.problems`; `strict`
+    refuses the whole file instead, listing every problem."""
     start = time.perf_counter()
     name = str(path)
     text = read_text(path)
     fmt = fmt or sniff(text)
     data: Any = parse_data(text, name)
-    draft = draft_from_openapi(data, name) if fmt == "openapi" else draft_from_mcp(data, name)
+    draft = draft_from_openapi(data, name, text) if fmt == "openapi" else draft_from_mcp(data, name, text)
+    if strict and draft.problems:
+        raise InputError([Problem(p.file, p.line, p.field, p.code, p.message, p.hint)
+                          for p in draft.problems])
     doc = Document(name, None)
     if overrides is not None:
         spec, doc = load_overrides(overrides)
@@ -79,4 +90,7 @@ def load_any(path: str | Path) -> World:
     fmt = sniff(read_text(path))
     if fmt == "endpoints":
         return load_world(path)
-    return import_file(path, fmt).world
+    result = import_file(path, fmt)
+    for problem in result.draft.problems:
+        log.warning("%s", problem.render())
+    return result.world

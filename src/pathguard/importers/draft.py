@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pathguard.errors import Problem
+
 
 @dataclass
 class DraftEndpoint:
@@ -25,6 +27,7 @@ class DraftEndpoint:
     when: dict[str, Any] = field(default_factory=dict)
     sets: dict[str, str] = field(default_factory=dict)
     reversible: bool | None = None
+    klass: str | None = None                                   # destructive class (classify.py)
     notes: list[str] = field(default_factory=list)             # classification evidence
     from_default: bool = False                                 # MCP: kind came from a default
     overridden: set[str] = field(default_factory=set)          # fields an overrides file set
@@ -53,6 +56,7 @@ class Draft:
     hazards: dict[str, dict[str, str]] = field(default_factory=dict)
     hazard_why: dict[str, str] = field(default_factory=dict)
     report: list[str] = field(default_factory=list)             # extra lines for the import report
+    problems: list[Problem] = field(default_factory=list)       # operations skipped, with why
 
     def document(self) -> dict[str, Any]:
         """The plain data of the `endpoints.yaml` this draft stands for."""

@@ -1,14 +1,22 @@
 """Local `$ref` resolution for OpenAPI documents: lazy, memoized, cycle-safe.
 
-Schemas are resolved only when an operation looks at them, and each `$ref`
-string is looked up once; a chain of refs that loops resolves to `{}`.
+Schemas are resolved only when an operation looks at them, and each `$ref` string is looked
+up once; a chain of refs that loops resolves to `{}`. A `$ref` that points nowhere or outside
+the document raises `BadRef`, which the importer turns into a located warning that skips the
+one operation using it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pathguard.errors import InputError, Problem
+
+class BadRef(Exception):
+    """A `$ref` that cannot be followed: `code` is `unresolved-ref` or `external-ref`."""
+
+    def __init__(self, ref: str, code: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.ref, self.code, self.message, self.hint = ref, code, message, hint
 
 
 def as_list(value: Any) -> list[Any]:
@@ -22,12 +30,14 @@ def as_dict(value: Any) -> dict[Any, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_BAD = object()
+
+
 class Refs:
     """Resolve `#/...` references inside one document."""
 
-    def __init__(self, root: dict[str, Any], file: str) -> None:
+    def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
-        self.file = file
         self._memo: dict[str, Any] = {}
         self._props: dict[int, dict[str, Any]] = {}
 
@@ -42,13 +52,15 @@ class Refs:
             if ref not in self._memo:
                 self._memo[ref] = self._lookup(ref)
             node = self._memo[ref]
+            if node is _BAD:
+                self._lookup(ref)          # raises again, with the same message
         return node
 
     def _lookup(self, ref: str) -> Any:
         if not ref.startswith("#"):
-            raise InputError([Problem(self.file, None, "$ref", "external-ref",
-                                      f"`{ref}` is not a local reference",
-                                      "bundle the spec first (for example `redocly bundle`)")])
+            self._memo[ref] = _BAD
+            raise BadRef(ref, "external-ref", f"`{ref}` is not a local reference",
+                         "bundle the spec first (for example `redocly bundle`)")
         node: Any = self.root
         for raw in ref[1:].split("/")[1:]:
             part = raw.replace("~1", "/").replace("~0", "~")
@@ -57,8 +69,8 @@ class Refs:
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
             else:
-                raise InputError([Problem(self.file, None, "$ref", "unresolved-ref",
-                                          f"`{ref}` points to nothing")])
+                self._memo[ref] = _BAD
+                raise BadRef(ref, "unresolved-ref", f"`{ref}` points to nothing")
         return node
 
     def properties(self, schema: Any) -> dict[str, Any]:
@@ -89,17 +101,15 @@ class Refs:
             out |= self.required(sub, seen | {id(node)})
         return out
 
-    def enum_of(self, schema: Any, prop: str, seen: frozenset[int] = frozenset()) -> list[str]:
-        """Every enum value `prop` may take, over all variants of `schema`."""
+    def enum_of(self, schema: Any, seen: frozenset[int] = frozenset()) -> list[str]:
+        """Every enum value a schema allows, over its variants."""
         node = self.resolve(schema)
         if not isinstance(node, dict) or id(node) in seen:
             return []
-        props = node.get("properties")
-        field = self.resolve(props.get(prop)) if isinstance(props, dict) else None
-        values = [str(v) for v in as_list(field.get("enum"))] if isinstance(field, dict) else []
+        values = [str(v) for v in as_list(node.get("enum"))]
         for key in ("allOf", "oneOf", "anyOf"):
             for sub in as_list(node.get(key)):
-                values += self.enum_of(sub, prop, seen | {id(node)})
+                values += self.enum_of(sub, seen | {id(node)})
         return list(dict.fromkeys(values))
 
     def items(self, schema: Any) -> Any | None:

@@ -1,0 +1,129 @@
+"""Id links the way REST APIs reveal ids, and the sources they must never be taken from; and
+created ids kept apart from existing ones, down to the model checker's counterexample."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pathguard.importers.draft import Draft
+from pathguard.importers.openapi import draft_from_openapi
+from pathguard.importers.state import infer_destruction
+from pathguard.model.load import world_from_document
+from pathguard.modelcheck.check import check
+from pathguard.modelcheck.system import Options
+from pathguard.policy.compile import allow_everything
+from pathguard.source import Document
+
+STRING = {"type": "string"}
+
+
+def obj(**props: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": props}
+
+
+def listing(schema: dict[str, Any], op_id: str) -> dict[str, Any]:
+    return {"get": {"operationId": op_id, "responses": {"200": {"content": {"application/json": {"schema": schema}}}}}}
+
+
+def spec(paths: dict[str, Any], schemas: dict[str, Any] | None = None) -> Draft:
+    data = {"openapi": "3.0.0", "paths": paths, "components": {"schemas": schemas or {}}}
+    return draft_from_openapi(data, "links.yaml")
+
+
+def test_a_parameter_named_after_its_object_is_that_objects_id() -> None:
+    """Stripe-like: `{intent}` under `/payment_intents/`, `{item}` under `/subscription_items/`."""
+    page = obj(object=STRING, data={"type": "array", "items": {"$ref": "#/components/schemas/Intent"}})
+    draft = spec({
+        "/v1/payment_intents": listing(page, "list_intents"),
+        "/v1/payment_intents/{intent}/cancel": {"post": {"operationId": "cancel_intent", "parameters": [
+            {"name": "intent", "in": "path", "required": True, "schema": STRING, "description": "ID of the intent"}]}},
+        "/v1/subscription_items": listing(obj(data={"type": "array", "items": obj(id=STRING, price=STRING)}),
+                                          "list_items"),
+        "/v1/subscription_items/{item}": {"delete": {"operationId": "delete_item", "parameters": [
+            {"name": "item", "in": "path", "required": True, "schema": STRING}]}},
+    }, {"Intent": obj(id=STRING, amount={"type": "integer"})})
+    eps = draft.endpoints
+    assert eps["cancel_intent"].needs == {"payment_intent_id": "path parameter `{intent}`"}
+    assert eps["list_intents"].produces == {"payment_intent_id": "response 200.data[].id (the payment_intent object)"}
+    assert set(eps["delete_item"].needs) == {"item"}
+    assert "item" in eps["list_items"].produces
+
+
+def test_references_reveal_ids_but_amounts_names_and_settings_do_not() -> None:
+    """`server: 42` (Hetzner-like) and `customer: string | Customer` (Stripe-like) reveal the id
+    they name; a fee amount, a settings object and a card's `name` reveal nothing."""
+    customer = {"anyOf": [STRING, {"$ref": "#/components/schemas/Customer"}]}
+    draft = spec({
+        "/volumes": listing(obj(volumes={"type": "array", "items": obj(id={"type": "integer"},
+                                                                      server={"type": "integer"})}), "list_volumes"),
+        "/servers/{id}": {"delete": {"operationId": "delete_server"}},
+        "/charges": listing(obj(data={"type": "array", "items": obj(
+            id=STRING, customer=customer, fee={"type": "integer"},
+            settings=obj(payouts=obj(schedule=obj(interval=STRING))),
+            card=obj(name=STRING, brand=STRING, exp_month={"type": "integer"}))}), "list_charges"),
+        "/customers/{customer}": {"delete": {"operationId": "delete_customer", "parameters": [
+            {"name": "customer", "in": "path", "required": True, "schema": STRING, "description": "The customer ID"}]}},
+        "/application_fees/{fee}/refunds": {"post": {"operationId": "refund_fee", "parameters": [
+            {"name": "fee", "in": "path", "required": True, "schema": STRING, "description": "ID of the fee"}]}},
+        "/schedules/{schedule}": {"delete": {"operationId": "delete_schedule"}},
+        "/cards/{card_id}": {"delete": {"operationId": "delete_card"}},
+    }, {"Customer": obj(id=STRING, email=STRING)})
+    eps = draft.endpoints
+    assert eps["list_volumes"].produces["server_id"] == "response 200.volumes[].server (refers to a server)"
+    assert eps["list_charges"].produces["customer_id"].startswith("response 200.data[].customer")
+    assert "application_fee_id" not in eps["list_charges"].produces     # `fee` is an amount
+    assert "schedule" not in eps["list_charges"].produces               # settings name nothing
+    assert "card_id" not in eps["list_charges"].produces                # a card's name is not its id
+
+
+def test_action_lists_are_not_their_resource() -> None:
+    """`GET /droplets/{id}/actions` lists actions: their ids are not droplet ids."""
+    draft = spec({
+        "/v2/droplets/{droplet_id}/actions": listing(obj(actions={"type": "array", "items": obj(id={"type": "integer"})}),
+                                                     "list_droplet_actions"),
+        "/v2/droplets/{droplet_id}": {"delete": {"operationId": "delete_droplet"}},
+        "/v2/actions/{action_id}": listing(obj(action=obj(id={"type": "integer"})), "get_action"),
+    })
+    assert set(draft.endpoints["list_droplet_actions"].produces) == {"action_id"}
+
+
+def test_two_collections_of_the_same_name_stay_apart() -> None:
+    clusters = obj(clusters={"type": "array", "items": obj(id=STRING)})
+    draft = spec({
+        "/kubernetes/clusters": listing(clusters, "list_k8s_clusters"),
+        "/kubernetes/clusters/{cluster_id}": {"delete": {"operationId": "delete_k8s_cluster"}},
+        "/object-storage/clusters": listing(clusters, "list_storage_clusters"),
+    })
+    assert "cluster_id" in draft.endpoints["list_k8s_clusters"].produces
+    assert "cluster_id" not in draft.endpoints["list_storage_clusters"].produces
+
+
+def _volumes() -> Draft:
+    volume = {"$ref": "#/components/schemas/Volume"}
+    return spec({
+        "/volumes": {
+            "post": {"operationId": "create_volume", "responses": {"201": {"content": {
+                "application/json": {"schema": obj(volume=volume)}}}}},
+            **listing(obj(volumes={"type": "array", "items": volume}), "list_volumes")},
+        "/volumes/{volume_id}": {"delete": {"operationId": "delete_volume"}},
+    }, {"Volume": obj(id=STRING, name=STRING)})
+
+
+def test_created_ids_are_kept_apart_from_existing_ones() -> None:
+    eps = _volumes().endpoints
+    assert "volume_id" not in eps["create_volume"].produces
+    assert any("kept apart from `volume_id`" in note for note in eps["create_volume"].notes)
+    assert "volume_id" in eps["list_volumes"].produces
+
+
+def test_a_counterexample_never_destroys_the_resource_it_just_created() -> None:
+    draft = _volumes()
+    infer_destruction(draft)
+    world = world_from_document(Document("v.yaml", draft.document()))
+    # an agent that must discover the id learns it from the list, never from its own create
+    discover = check(world, allow_everything(world), engine="explicit", options=Options(knowledge="discover"))
+    hazard = discover.hazards["volume_deleted"]
+    assert hazard.verdict == "unsafe"
+    assert hazard.trace == ["list_volumes", "delete_volume"]
+    given = check(world, allow_everything(world), engine="explicit")
+    assert given.hazards["volume_deleted"].trace == ["delete_volume"]
