@@ -25,6 +25,7 @@ SUBCOMMANDS = {  # name: (module, one-line help); only the chosen one is importe
     "approvals": ("pathguard.cli.approvals", "list, approve or deny calls waiting for approval"),
     "trace": ("pathguard.cli.trace", "audit recorded sessions"),
     "simulate": ("pathguard.cli.simulate", "simulate agent sessions under a policy: friction and catch rate"),
+    "proxy": ("pathguard.cli.proxy", "enforce a policy on every tool call between an MCP client and server"),
 }
 
 
