@@ -1,6 +1,6 @@
 """A small MCP server for the proxy tests: read and destructive tools on one directory.
 
-    python toyserver.py ROOT [--log FILE] [--http]
+    python toyserver.py ROOT [--log FILE] [--http] [--also NAME]
 
 Serves stdio, or with `--http` streamable HTTP on a free local port (it prints
 `listening on URL` on stdout). Every tool that runs appends one JSON line
@@ -8,7 +8,8 @@ Serves stdio, or with `--http` streamable HTTP on a free local port (it prints
 are relative to ROOT and may not leave it. Annotations are set on some tools
 and left out on others, so the importer's worst-case defaults get exercised.
 `sleep` hangs (timeouts), `crash` kills the process mid-call, `fail` answers
-with an isError result or a JSON-RPC error of the server's own.
+with an isError result or a JSON-RPC error of the server's own. `--also NAME`
+adds a read tool NAME (a name the proxy may want for itself).
 """
 
 from __future__ import annotations
@@ -119,6 +120,9 @@ def build(toy: Toy) -> Server[Any]:
 async def main(argv: list[str]) -> None:
     root = Path(argv[0])
     log = Path(argv[argv.index("--log") + 1]) if "--log" in argv else None
+    if "--also" in argv:
+        TOOLS.append(types.Tool(name=argv[argv.index("--also") + 1], description="A tool with a taken name",
+                                input_schema=schema(), annotations=READ))
     server = build(Toy(root, log))
     if "--http" in argv:
         import socket

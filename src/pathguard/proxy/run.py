@@ -19,6 +19,7 @@ from typing import Any
 from pathguard.proxy.gate import Gate, GateOptions
 from pathguard.proxy.model import ToolMap, map_tools, world_from_spec, world_from_tools
 from pathguard.proxy.upstream import Upstream, UpstreamSpec
+from pathguard.store.base import Store
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class ProxyOptions:
     upstream: UpstreamSpec
     policy: Path
     spec: Path | None = None
-    store: str = "sqlite:///pathguard.db"
+    store: str | Store = "sqlite:///pathguard.db"   # a URL, or an open Store (embedding, tests)
     scope: str | None = None
     scope_limit: int | None = None
     port: int | None = None          # None: serve stdio; else streamable HTTP on host:port
@@ -70,11 +71,12 @@ async def open_gate(options: ProxyOptions, log: Callable[[str], None] = say) -> 
                 log(note)
             if guard.fault is not None:
                 log(f"every call will be denied: {guard.fault}")
-            remote = options.store.startswith(("postgresql:", "postgres:"))
+            url = options.store if isinstance(options.store, str) else options.store.url
+            remote = url.startswith(("postgresql:", "postgres:"))
             gate = Gate(guard, mapping, upstream, replace(options.gate, offload=remote), log)
             served = "stdio" if options.port is None else f"streamable HTTP on {options.host}"
             log(f"`{upstream.spec.label}` behind policy `{policy.name}` ({len(mapping.endpoints)} tools "
-                f"mapped), store {redact(options.store)}, agent `{options.gate.agent}`, serving {served}")
+                f"mapped), store {redact(url)}, agent `{options.gate.agent}`, serving {served}")
             try:
                 yield gate
             finally:
