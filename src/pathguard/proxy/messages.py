@@ -1,4 +1,5 @@
-"""What an agent reads when the proxy does not forward a call: plain words, as a tool result.
+"""What an agent reads when the proxy does not forward a call: plain words (`adapters.words`),
+as a tool result.
 
 Every refusal is a `CallToolResult` with `isError` set, so the model sees it as
 the outcome of its call and can adapt (ask for approval, pick another tool),
@@ -12,9 +13,10 @@ from typing import Any
 
 import mcp_types as types
 
+from pathguard.adapters.words import DECISION_KEY, decision_data, denied_text, waiting_text
 from pathguard.runtime import Checked
 
-META_KEY = "io.pathguard/decision"
+META_KEY = DECISION_KEY
 RESERVED = "io.modelcontextprotocol/"
 
 
@@ -24,32 +26,15 @@ def text(body: str, *, error: bool, meta: dict[str, Any] | None = None) -> types
 
 
 def _decision(checked: Checked) -> dict[str, Any]:
-    return {META_KEY: {"id": checked.id, "endpoint": checked.endpoint, "effect": str(checked.effect),
-                       "reasons": checked.texts, "approval_id": checked.approval_id}}
+    return {META_KEY: decision_data(checked)}
 
 
 def denied(tool: str, checked: Checked, note: str | None = None) -> types.CallToolResult:
-    lines = [f"pathguard denied `{tool}`: the call was not sent to the server.", "Why:"]
-    lines += [f"- {reason}" for reason in checked.texts]
-    if note:
-        lines.append(note)
-    lines.append(f"(decision {checked.id})")
-    return text("\n".join(lines), error=True, meta=_decision(checked))
+    return text(denied_text(tool, checked, note), error=True, meta=_decision(checked))
 
 
 def waiting(tool: str, checked: Checked, waited: float | None) -> types.CallToolResult:
-    """An `approval` decision: the request is open; the call did not run."""
-    number = checked.approval_id
-    lines = [f"pathguard: `{tool}` needs an approval; the call was not sent to the server.", "Why:"]
-    lines += [f"- {reason}" for reason in checked.texts]
-    if waited is not None:
-        lines.append(f"Waited {waited:g} s for an approver; none decided.")
-    lines.append(f"Request #{number} is open: a person approves it out of band "
-                 f"(`pathguard approvals list`, `pathguard approvals approve {number} ...`). "
-                 f"Once it is approved, call `{tool}` again with exactly the same arguments: the grant "
-                 "covers that one call, once.")
-    lines.append(f"(decision {checked.id})")
-    return text("\n".join(lines), error=True, meta=_decision(checked))
+    return text(waiting_text(tool, checked, waited), error=True, meta=_decision(checked))
 
 
 def refused(tool: str, why: str) -> types.CallToolResult:
