@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from pathguard.proxy.gate import Gate, GateOptions
 from pathguard.proxy.model import ToolMap, map_tools, world_from_spec, world_from_tools
 from pathguard.proxy.upstream import Upstream, UpstreamSpec
@@ -80,7 +82,8 @@ async def open_gate(options: ProxyOptions, log: Callable[[str], None] = say) -> 
             try:
                 yield gate
             finally:
-                await gate.close_all()
+                with anyio.CancelScope(shield=True):
+                    await gate.close_all()
         finally:
             guard.close()
 

@@ -13,7 +13,9 @@ refused.
 
 from __future__ import annotations
 
+import signal
 import socket
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,6 +25,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel.server import Server
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
+from pathguard.errors import PathguardError
 from pathguard.proxy import messages
 from pathguard.proxy.gate import Gate
 from pathguard.proxy.upstream import proxy_version
@@ -58,16 +61,28 @@ def build_server(gate: Gate, key_of: KeyOf, instructions: str | None = None) -> 
 
 
 async def serve_stdio(gate: Gate, instructions: str | None = None) -> None:
-    """Serve one client on this process's stdin/stdout until it disconnects."""
+    """Serve one client on this process's stdin/stdout until it disconnects, or until SIGTERM or
+    SIGHUP (a client stopping its server), after which the sessions are closed and recorded."""
     from mcp.server.stdio import stdio_server
 
     from pathguard.proxy.stdio import native_stdio
 
     server = build_server(gate, lambda ctx: STDIO, instructions)
-    async with native_stdio() as pipes:
-        stdin, stdout = pipes if pipes is not None else (None, None)
-        async with stdio_server(stdin, stdout) as (read, write):
-            await server.run(read, write, server.create_initialization_options())
+
+    async with anyio.create_task_group() as tg:
+        async def stop_on_signal() -> None:
+            with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGHUP) as signals:
+                async for _ in signals:
+                    tg.cancel_scope.cancel()
+                    return
+
+        if sys.platform != "win32":
+            tg.start_soon(stop_on_signal)
+        async with native_stdio() as pipes:
+            stdin, stdout = pipes if pipes is not None else (None, None)
+            async with stdio_server(stdin, stdout) as (read, write):
+                await server.run(read, write, server.create_initialization_options())
+        tg.cancel_scope.cancel()
 
 
 def http_session(ctx: ServerRequestContext[Any, Any]) -> str | None:
@@ -112,8 +127,12 @@ async def serve_http(gate: Gate, host: str, port: int, ready: Callable[[str], No
     import uvicorn
 
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PathguardError(f"cannot serve HTTP on {host}:{port}: {exc.strerror or exc}") from None
     bound = sock.getsockname()[1]
     config = uvicorn.Config(http_app(gate, host, instructions), log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=5)
