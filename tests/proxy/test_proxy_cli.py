@@ -12,7 +12,7 @@ from pathlib import Path
 
 import anyio
 
-from conftest import connect, proxy_argv, traces
+from conftest import connect, proxy_argv, traces, upstream_calls
 
 POLICY = "policy: toy\ndefault: allow\n"
 
@@ -53,6 +53,7 @@ def test_unusable_inputs_exit_2_with_the_reason(toy, tmp_path: Path, write_polic
             assert done.returncode == 2, (name, done.stderr)
             assert expected in done.stderr, (name, done.stderr)
             assert "Traceback" not in done.stderr and done.stdout == "", name
+    assert upstream_calls(log) == []
 
 
 def test_sigterm_closes_the_sessions(toy, store_url: str, write_policy) -> None:  # type: ignore[no-untyped-def]
