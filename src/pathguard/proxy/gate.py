@@ -33,6 +33,8 @@ from pathguard.runtime import Checked, Guard, GuardedSession
 from pathguard.semantics.effect import Effect
 
 T = TypeVar("T")
+NO_INTENT = ("intent: no intent declared yet; call `declare_intent` with what you are about to do, "
+             "then retry")
 
 
 @dataclass(frozen=True)
@@ -125,13 +127,14 @@ class Gate:
             conv = self.conversation(key)
             if name in self.extra.names:
                 return await self.extra.call(conv, name, arguments or {})
-            async with conv.lock:
-                session = conv.session
-                if session is None:
-                    if self.extra.intent_needed:
-                        return messages.refused(name, "intent: no intent declared yet; call `declare_intent` "
-                                                "with what you are about to do, then retry")
-                    session = await self.open(conv, self.options.intent or "")
+            session = conv.session
+            if session is None:
+                async with conv.lock:  # one session per conversation, even if its first calls race
+                    session = conv.session
+                    if session is None:
+                        if self.extra.intent_needed:
+                            return messages.refused(name, NO_INTENT)
+                        session = await self.open(conv, self.options.intent or "")
             return await self.decide_and_forward(session, name, arguments or {})
         except MCPError:
             raise  # the upstream's own error, passed through unchanged

@@ -38,6 +38,9 @@ class ProxyOptions:
     guard_options: dict[str, Any] = field(default_factory=dict)   # extra Guard(...) keywords (tests)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def say(line: str) -> None:
     print(f"pathguard proxy: {line}", file=sys.stderr, flush=True)
 
@@ -77,6 +80,9 @@ async def open_gate(options: ProxyOptions, log: Callable[[str], None] = say) -> 
             remote = url.startswith(("postgresql:", "postgres:"))
             gate = Gate(guard, mapping, upstream, replace(options.gate, offload=remote), log)
             served = "stdio" if options.port is None else f"streamable HTTP on {options.host}"
+            if options.port is not None and options.host not in LOOPBACK:
+                log(f"warning: serving on {options.host}, not a loopback address: anyone who reaches it "
+                    "can call the upstream's tools through this proxy (it has no authentication of its own)")
             log(f"`{upstream.spec.label}` behind policy `{policy.name}` ({len(mapping.endpoints)} tools "
                 f"mapped), store {redact(url)}, agent `{options.gate.agent}`, serving {served}")
             try:

@@ -112,11 +112,21 @@ def http_app(gate: Gate, host: str, instructions: str | None = None) -> Any:
 
     async def wrapped(scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
                       send: Callable[[Any], Awaitable[None]]) -> None:
-        await app(scope, receive, send)
-        if scope.get("type") == "http" and scope.get("method") == "DELETE":
-            session = dict(scope.get("headers") or []).get(SESSION_HEADER.encode())
-            if session:
-                await gate.close(session.decode("latin-1"))
+        if scope.get("type") != "http" or scope.get("method") != "DELETE":
+            await app(scope, receive, send)
+            return
+        status = 500
+
+        async def watch(message: Any) -> None:
+            nonlocal status
+            if message.get("type") == "http.response.start":
+                status = int(message.get("status", 500))
+            await send(message)
+
+        await app(scope, receive, watch)
+        session = dict(scope.get("headers") or []).get(SESSION_HEADER.encode())
+        if session and status < 400:  # the SDK ended that session (it refuses unknown ids)
+            await gate.close(session.decode("latin-1"))
 
     return wrapped
 
