@@ -11,6 +11,7 @@ from pathlib import Path
 import anyio
 import pytest
 from mcp import Client
+from mcp.shared.exceptions import MCPError
 
 from conftest import TOY, Background, proxy_argv, snapshot, text_of, traces, upstream_calls
 
@@ -79,6 +80,29 @@ def test_each_client_session_is_its_own_pathguard_session(http_toy, serve, files
     sessions = traces(store_url)
     assert sorted(len(t.actions) for t in sessions) == [2, 3]
     assert [c["tool"] for c in upstream_calls(log)].count("list_files") == 3
+
+
+def test_an_http_upstream_that_goes_away_fails_closed(files: Path, tmp_path: Path, serve, store_url: str) -> None:  # type: ignore[no-untyped-def]
+    log = tmp_path / "toy-calls.jsonl"
+    web = Background([sys.executable, str(TOY), str(files), "--log", str(log), "--http"])
+    url = serve("--upstream", web.wait_for(r"listening on (\S+)", stream="stdout").group(1), "--timeout", "10")
+
+    async def go() -> None:
+        async with Client(url) as client:
+            assert not (await client.call_tool("list_files", {})).is_error
+            web.stop()
+            gone = await client.call_tool("list_files", {})
+            assert gone.is_error and "is gone" in text_of(gone)
+            later = await client.call_tool("read_file", {"path": "a.txt"})
+            assert later.is_error and "pathguard refused `read_file`" in text_of(later)
+            with pytest.raises(MCPError, match="is gone"):
+                await client.list_tools()
+
+    anyio.run(go)
+    assert [c["tool"] for c in upstream_calls(log)] == ["list_files"]
+    (trace,) = traces(store_url)
+    assert [a.endpoint for a in trace.actions] == ["list_files", "list_files"]
+    assert trace.actions[1].result.startswith("error: upstream")
 
 
 def test_a_stateless_request_has_no_session_and_is_refused(http_toy, serve, store_url: str) -> None:  # type: ignore[no-untyped-def]

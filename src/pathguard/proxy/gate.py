@@ -132,7 +132,8 @@ class Gate:
                 async with conv.lock:  # one session per conversation, even if its first calls race
                     session = conv.session
                     if session is None:
-                        if self.extra.intent_needed:
+                        if self.extra.intent_needed:  # no session yet, so no trace: say it here
+                            self.log(f"refused `{name}` of client session {key}: no intent declared yet")
                             return messages.refused(name, NO_INTENT)
                         session = await self.open(conv, self.options.intent or "")
             return await self.decide_and_forward(session, name, arguments or {})

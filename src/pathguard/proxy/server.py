@@ -23,12 +23,14 @@ import anyio
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel.server import Server
+from mcp.shared.exceptions import MCPError
+from mcp_types import INTERNAL_ERROR
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from pathguard.errors import PathguardError
 from pathguard.proxy import messages
 from pathguard.proxy.gate import Gate
-from pathguard.proxy.upstream import proxy_version
+from pathguard.proxy.upstream import UpstreamFailure, proxy_version
 
 STDIO = "stdio"
 SESSION_HEADER = "mcp-session-id"
@@ -43,7 +45,10 @@ def build_server(gate: Gate, key_of: KeyOf, instructions: str | None = None) -> 
 
     async def list_tools(ctx: ServerRequestContext[Any, Any],
                          params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=await gate.list_tools())
+        try:
+            return types.ListToolsResult(tools=await gate.list_tools())
+        except UpstreamFailure as exc:  # no listing to forward: say why, as a JSON-RPC error
+            raise MCPError(INTERNAL_ERROR, f"pathguard proxy: {exc}") from None
 
     async def call_tool(ctx: ServerRequestContext[Any, Any],
                         params: types.CallToolRequestParams) -> types.CallToolResult:
@@ -94,7 +99,6 @@ def http_session(ctx: ServerRequestContext[Any, Any]) -> str | None:
 async def _handshake_only(ctx: ServerRequestContext[Any, Any], params: types.RequestParams) -> Any:
     """`server/discover` that names handshake versions only: a 2026 client falls back to
     `initialize`, which gives it a session."""
-    from mcp.shared.exceptions import MCPError
     from mcp_types import UNSUPPORTED_PROTOCOL_VERSION, UnsupportedProtocolVersionErrorData
 
     data = UnsupportedProtocolVersionErrorData(supported=list(HANDSHAKE_PROTOCOL_VERSIONS),

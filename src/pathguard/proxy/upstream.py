@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,23 +77,47 @@ class Upstream:
     @asynccontextmanager
     async def connect(cls, spec: UpstreamSpec, *, timeout: float) -> AsyncIterator[Upstream]:
         """Start or reach the server and finish the MCP handshake (its reads time out after
-        `timeout` seconds; the proxy's own per-call timeout fires first, see `_guarded`)."""
+        `timeout` seconds; the proxy's own per-call timeout fires first, see `_guarded`).
+
+        The SDK client lives in a task of its own: when its connection dies (a crash, a
+        dropped HTTP stream), the error ends that task and marks the upstream gone, instead
+        of cancelling the proxy around it, which keeps serving (and refusing) its clients."""
         client = spec.client(read_timeout=timeout + 1)
-        stack = AsyncExitStack()
-        try:
-            await stack.enter_async_context(client)
-        except Exception as exc:
-            raise PathguardError(f"upstream `{spec.label}` could not be started or reached: "
-                                 f"{_describe(exc)}") from None
         upstream = cls(spec, client)
-        info = client.session.server_info
-        upstream.server_name = info.name if info is not None else ""
-        try:
-            yield upstream
-        finally:
-            # a crashed server cannot be closed cleanly; nothing is left to do about it
-            with anyio.CancelScope(shield=True), anyio.move_on_after(5), suppress(Exception):
-                await stack.aclose()
+        ready, stop = anyio.Event(), anyio.Event()
+        started: list[bool] = []
+        failed: list[BaseException] = []
+
+        async def hold() -> None:
+            try:
+                async with client:
+                    info = client.session.server_info
+                    upstream.server_name = info.name if info is not None else ""
+                    started.append(True)
+                    ready.set()
+                    await stop.wait()
+            except Exception as exc:
+                failed.append(exc)
+                upstream.failure = f"upstream `{spec.label}` is gone ({_describe(exc)})"
+            finally:
+                ready.set()
+
+        raised: list[BaseException] = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(hold)
+            await ready.wait()
+            if started:
+                try:
+                    yield upstream
+                except BaseException as exc:  # re-raised below, as itself: a task group would wrap it
+                    raised.append(exc)
+                finally:
+                    stop.set()
+        if raised:
+            raise raised[0]
+        if not started:
+            reason = _describe(failed[0]) if failed else "no handshake"
+            raise PathguardError(f"upstream `{spec.label}` could not be started or reached: {reason}")
 
     async def list_tools(self, timeout: float) -> list[types.Tool]:
         """Every tool the server lists, all pages."""
