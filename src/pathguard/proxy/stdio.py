@@ -64,30 +64,39 @@ def _pollable(fd: int) -> bool:
 
 @asynccontextmanager
 async def native_stdio() -> AsyncIterator[tuple[Any, Any] | None]:
-    """(stdin, stdout) for `stdio_server`, or None when the descriptors cannot be polled."""
+    """(stdin, stdout) for `stdio_server`, or None where the event loop cannot poll them (then the
+    SDK's own threaded transport is used)."""
     if sys.platform == "win32" or not (_pollable(0) and _pollable(1)):
         yield None
         return
     loop = asyncio.get_running_loop()
-    wire_in, wire_out = os.dup(0), os.dup(1)
     saved_in, saved_out = os.dup(0), os.dup(1)
-    null = os.open(os.devnull, os.O_RDONLY)
-    sys.stdout.flush()
-    os.dup2(null, 0)
-    os.dup2(2, 1)
-    os.close(null)
-    writer_transport = None
+    wire_in, wire_out = os.fdopen(os.dup(0), "rb", buffering=0), os.fdopen(os.dup(1), "wb", buffering=0)
+    transports: list[asyncio.BaseTransport] = []
     try:
         reader = asyncio.StreamReader(limit=64 * 1024 * 1024)
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
-                                     os.fdopen(wire_in, "rb", buffering=0))
-        writer_transport, protocol = await loop.connect_write_pipe(
-            asyncio.streams.FlowControlMixin, os.fdopen(wire_out, "wb", buffering=0))
-        writer = asyncio.StreamWriter(writer_transport, protocol, None, loop)
+        try:
+            read_transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                                             wire_in)
+            transports.append(read_transport)
+            write_transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin,
+                                                                      wire_out)
+            transports.append(write_transport)
+        except OSError:  # e.g. /dev/null, which epoll refuses
+            wire_in.close()
+            wire_out.close()
+            yield None
+            return
+        writer = asyncio.StreamWriter(write_transport, protocol, None, loop)
+        sys.stdout.flush()
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)   # library code reading stdin gets EOF, and its prints go to stderr,
+        os.dup2(2, 1)      # never onto the wire
+        os.close(null)
         yield LineReader(reader), LineWriter(writer)
     finally:
-        if writer_transport is not None:
-            writer_transport.close()
+        for transport in reversed(transports):
+            transport.close()
         os.dup2(saved_in, 0)
         os.dup2(saved_out, 1)
         os.close(saved_in)
