@@ -53,7 +53,6 @@ class GateOptions:
 class Conversation:
     """One MCP client session."""
 
-    key: str
     session: GuardedSession | None = None
     lock: anyio.Lock = field(default_factory=anyio.Lock)
     last_seen: float = field(default_factory=time.monotonic)
@@ -91,7 +90,7 @@ class Gate:
     def conversation(self, key: str) -> Conversation:
         found = self.conversations.get(key)
         if found is None:
-            found = self.conversations[key] = Conversation(key)
+            found = self.conversations[key] = Conversation()
         found.last_seen = time.monotonic()
         return found
 

@@ -35,17 +35,24 @@ class ToolMap:
 
 
 def map_tools(world: World, tools: Sequence[types.Tool], source: str) -> ToolMap:
-    """Match the upstream's tools to the endpoints of `world` (loaded from `source`)."""
+    """Match the upstream's tools to the endpoints of `world` (loaded from `source`): first every
+    tool named exactly like an endpoint, then, in listing order, tools whose imported name is an
+    endpoint no tool has taken. So a tool named like an endpoint is always that endpoint, and no
+    endpoint stands for two tools."""
     names = set(world.names)
-    endpoints: dict[str, str] = {}
+    endpoints: dict[str, str] = {t.name: t.name for t in tools if t.name in names}
+    taken = set(endpoints.values())
     unknown: list[str] = []
     for tool in tools:
-        name = tool.name if tool.name in names else snake(tool.name)
-        if name in names and name not in endpoints.values():
+        if tool.name in endpoints:
+            continue
+        name = snake(tool.name)
+        if name in names and name not in taken:
             endpoints[tool.name] = name
+            taken.add(name)
         else:
             unknown.append(tool.name)
-    unused = tuple(n for n in world.names if n not in endpoints.values())
+    unused = tuple(n for n in world.names if n not in taken)
     mapping = ToolMap(endpoints, tuple(unknown), unused)
     if unknown:
         mapping.notes.append(f"{len(unknown)} tool(s) not described by {source}, every call denied: "

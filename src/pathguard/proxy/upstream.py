@@ -32,11 +32,8 @@ MAX_PAGES = 100
 
 
 class UpstreamFailure(PathguardError):
-    """The upstream did not answer: connection lost, or no answer within the timeout."""
-
-    def __init__(self, message: str, *, gone: bool) -> None:
-        super().__init__(message)
-        self.gone = gone
+    """The upstream did not answer: connection lost (then `Upstream.failure` is set), or no
+    answer within the timeout."""
 
 
 @dataclass(frozen=True)
@@ -129,8 +126,7 @@ class Upstream:
             cursor = page.next_cursor
             if cursor is None:
                 return tools
-        raise UpstreamFailure(f"`tools/list` of `{self.spec.label}` did not end after {MAX_PAGES} pages",
-                              gone=False)
+        raise UpstreamFailure(f"`tools/list` of `{self.spec.label}` did not end after {MAX_PAGES} pages")
 
     async def call_tool(self, name: str, arguments: dict[str, Any], timeout: float) -> types.CallToolResult:
         """Forward one call; the server's own errors (`MCPError`) propagate unchanged."""
@@ -139,22 +135,22 @@ class Upstream:
     async def _guarded(self, request: Any, what: str, timeout: float) -> Any:
         if self.failure is not None:
             request.close()  # the coroutine was never awaited: close it quietly
-            raise UpstreamFailure(self.failure, gone=True)
+            raise UpstreamFailure(self.failure)
         try:
             with anyio.fail_after(timeout):
                 return await request
         except TimeoutError:
             raise UpstreamFailure(f"upstream `{self.spec.label}` did not answer {what} within {timeout:g} s "
-                                  "(the request was cancelled; the server may still have acted on it)",
-                                  gone=False) from None
+                                  "(the request was cancelled; the server may still have acted on it)"
+                                  ) from None
         except MCPError as exc:
             if exc.code == CONNECTION_CLOSED and exc.message == "Connection closed":
                 self.failure = f"upstream `{self.spec.label}` is gone (connection closed)"
-                raise UpstreamFailure(self.failure, gone=True) from None
+                raise UpstreamFailure(self.failure) from None
             raise
         except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream) as exc:
             self.failure = f"upstream `{self.spec.label}` is gone ({_describe(exc)})"
-            raise UpstreamFailure(self.failure, gone=True) from None
+            raise UpstreamFailure(self.failure) from None
 
 
 def _describe(exc: BaseException) -> str:
