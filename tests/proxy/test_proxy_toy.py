@@ -191,6 +191,23 @@ def test_an_upstream_crash_fails_closed(toy, files: Path, store_url: str, write_
     assert trace.session.final_state == "error"
 
 
+def test_a_server_that_refuses_the_handshake_is_reached_in_its_own_era(toy, tmp_path: Path, store_url: str,  # type: ignore[no-untyped-def]
+                                                                       write_policy) -> None:
+    argv, log = toy
+    errors = tmp_path / "stderr.txt"
+
+    async def go() -> None:
+        command = proxy_argv(write_policy(POLICY), store_url, upstream=[*argv, "--modern-only"])
+        async with connect(command, errors) as client:
+            assert not (await client.call_tool("list_files", {})).is_error
+            moved = await client.call_tool("move_file", {"source": "a.txt", "destination": "z.txt"})
+            assert moved.is_error
+
+    run(go)
+    assert "(MCP 2026-07-28)" in errors.read_text()
+    assert [c["tool"] for c in upstream_calls(log)] == ["list_files"]
+
+
 def test_spec_names_the_tools_it_describes(toy, tmp_path: Path, store_url: str, write_policy) -> None:  # type: ignore[no-untyped-def]
     argv, log = toy
     spec = tmp_path / "endpoints.yaml"
@@ -221,6 +238,7 @@ endpoints:
     report = errors.read_text()
     assert "4 tool(s) not described by" in report and "add_note, sleep, crash, fail" in report
     assert "no --spec" not in report
+    assert "(MCP 2025-11-25)" in report          # the handshake era, tried first
 
 
 def test_without_a_spec_the_report_names_every_assumption(toy, tmp_path: Path, store_url: str,  # type: ignore[no-untyped-def]

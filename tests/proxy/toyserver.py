@@ -1,6 +1,6 @@
 """A small MCP server for the proxy tests: read and destructive tools on one directory.
 
-    python toyserver.py ROOT [--log FILE] [--http] [--also NAME]
+    python toyserver.py ROOT [--log FILE] [--http] [--also NAME] [--modern-only]
 
 Serves stdio, or with `--http` streamable HTTP on a free local port (it prints
 `listening on URL` on stdout). Every tool that runs appends one JSON line
@@ -9,7 +9,8 @@ are relative to ROOT and may not leave it. Annotations are set on some tools
 and left out on others, so the importer's worst-case defaults get exercised.
 `sleep` hangs (timeouts), `crash` kills the process mid-call, `fail` answers
 with an isError result or a JSON-RPC error of the server's own. `--also NAME`
-adds a read tool NAME (a name the proxy may want for itself).
+adds a read tool NAME (a name the proxy may want for itself); `--modern-only`
+refuses the `initialize` handshake, as a 2026-only server does.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import anyio
 import mcp_types as types
 from mcp.server.lowlevel.server import Server
 from mcp.shared.exceptions import MCPError
+from mcp_types import UNSUPPORTED_PROTOCOL_VERSION
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 READ = types.ToolAnnotations(read_only_hint=True)
 DESTRUCTIVE = types.ToolAnnotations(read_only_hint=False, destructive_hint=True)
@@ -117,6 +120,14 @@ def build(toy: Toy) -> Server[Any]:
     return Server("toy-files", version="1", on_list_tools=list_tools, on_call_tool=call_tool)
 
 
+async def refuse_handshake(ctx: Any, call_next: Any) -> Any:
+    """Server middleware: `initialize` is answered with the versions this server speaks instead."""
+    if ctx.method == "initialize":
+        raise MCPError(UNSUPPORTED_PROTOCOL_VERSION, "toy: 2026-07-28 only",
+                       {"supported": list(MODERN_PROTOCOL_VERSIONS), "requested": "handshake"})
+    return await call_next(ctx)
+
+
 async def main(argv: list[str]) -> None:
     root = Path(argv[0])
     log = Path(argv[argv.index("--log") + 1]) if "--log" in argv else None
@@ -124,6 +135,8 @@ async def main(argv: list[str]) -> None:
         TOOLS.append(types.Tool(name=argv[argv.index("--also") + 1], description="A tool with a taken name",
                                 input_schema=schema(), annotations=READ))
     server = build(Toy(root, log))
+    if "--modern-only" in argv:
+        server.middleware.insert(0, refuse_handshake)
     if "--http" in argv:
         import socket
 

@@ -83,8 +83,9 @@ async def open_gate(options: ProxyOptions, log: Callable[[str], None] = say) -> 
             if options.port is not None and options.host not in LOOPBACK:
                 log(f"warning: serving on {options.host}, not a loopback address: anyone who reaches it "
                     "can call the upstream's tools through this proxy (it has no authentication of its own)")
-            log(f"`{upstream.spec.label}` behind policy `{policy.name}` ({len(mapping.endpoints)} tools "
-                f"mapped), store {redact(url)}, agent `{options.gate.agent}`, serving {served}")
+            log(f"`{upstream.spec.label}` (MCP {upstream.client.session.protocol_version}) behind policy "
+                f"`{policy.name}` ({len(mapping.endpoints)} tools mapped), store {redact(url)}, agent "
+                f"`{options.gate.agent}`, serving {served}")
             try:
                 yield gate
             finally:

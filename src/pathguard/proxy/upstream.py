@@ -52,13 +52,13 @@ class UpstreamSpec:
     def label(self) -> str:
         return self.url if self.url is not None else " ".join(self.command)
 
-    def client(self, read_timeout: float) -> Client:
+    def client(self, read_timeout: float, mode: str) -> Client:
         """An unconnected SDK client. A stdio server inherits the proxy's environment (the
         client configured it for the server, not for the proxy); responses are not cached."""
         info = types.Implementation(name="pathguard-proxy", version=proxy_version())
         server: str | StdioServerParameters = self.url if self.url is not None else StdioServerParameters(
             command=self.command[0], args=list(self.command[1:]), env=dict(os.environ))
-        return Client(server, client_info=info, cache=None, read_timeout_seconds=read_timeout)
+        return Client(server, client_info=info, cache=None, read_timeout_seconds=read_timeout, mode=mode)
 
 
 class Upstream:
@@ -76,14 +76,32 @@ class Upstream:
         """Start or reach the server and finish the MCP handshake (its reads time out after
         `timeout` seconds; the proxy's own per-call timeout fires first, see `_guarded`).
 
+        The handshake era (`initialize`, one session for the proxy's lifetime) is tried first:
+        with the SDK 2.3 it costs the proxy about 0.4 ms less CPU per forwarded call than the
+        2026 per-request envelope (bench_proxy.py). A server that refuses it is reached in the
+        era it offers (`auto`)."""
+        reasons: list[str] = []
+        for mode in ("legacy", "auto"):
+            async with cls._attempt(spec, mode, timeout, reasons) as upstream:
+                if upstream is not None:
+                    yield upstream
+                    return
+        raise PathguardError(f"upstream `{spec.label}` could not be started or reached: "
+                             + "; then ".join(dict.fromkeys(reasons)))
+
+    @classmethod
+    @asynccontextmanager
+    async def _attempt(cls, spec: UpstreamSpec, mode: str, timeout: float,
+                       reasons: list[str]) -> AsyncIterator[Upstream | None]:
+        """One connection in `mode`, or None (and its reason) when it does not come up.
+
         The SDK client lives in a task of its own: when its connection dies (a crash, a
         dropped HTTP stream), the error ends that task and marks the upstream gone, instead
         of cancelling the proxy around it, which keeps serving (and refusing) its clients."""
-        client = spec.client(read_timeout=timeout + 1)
+        client = spec.client(read_timeout=timeout + 1, mode=mode)
         upstream = cls(spec, client)
         ready, stop = anyio.Event(), anyio.Event()
         started: list[bool] = []
-        failed: list[BaseException] = []
 
         async def hold() -> None:
             try:
@@ -94,7 +112,8 @@ class Upstream:
                     ready.set()
                     await stop.wait()
             except Exception as exc:
-                failed.append(exc)
+                if not started:
+                    reasons.append(_describe(exc))
                 upstream.failure = f"upstream `{spec.label}` is gone ({_describe(exc)})"
             finally:
                 ready.set()
@@ -103,18 +122,14 @@ class Upstream:
         async with anyio.create_task_group() as tg:
             tg.start_soon(hold)
             await ready.wait()
-            if started:
-                try:
-                    yield upstream
-                except BaseException as exc:  # re-raised below, as itself: a task group would wrap it
-                    raised.append(exc)
-                finally:
-                    stop.set()
+            try:
+                yield upstream if started else None
+            except BaseException as exc:  # re-raised below, as itself: a task group would wrap it
+                raised.append(exc)
+            finally:
+                stop.set()
         if raised:
             raise raised[0]
-        if not started:
-            reason = _describe(failed[0]) if failed else "no handshake"
-            raise PathguardError(f"upstream `{spec.label}` could not be started or reached: {reason}")
 
     async def list_tools(self, timeout: float) -> list[types.Tool]:
         """Every tool the server lists, all pages."""
