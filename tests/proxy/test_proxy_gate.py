@@ -68,7 +68,7 @@ async def proxied(toy: tuple[list[str], Path], policy: Path, store: Any = "memor
     options = ProxyOptions(upstream=UpstreamSpec(tuple(argv)), policy=policy, store=store,
                            gate=GateOptions(**gate), guard_options={"embedder": HashEmbedder()})
     async with open_gate(options, log.append) as opened, \
-            Client(build_server(opened, lambda ctx: STDIO)) as client:
+            Client(build_server(opened, lambda ctx: STDIO), mode="legacy") as client:
         yield client, opened, log
 
 

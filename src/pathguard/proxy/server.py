@@ -8,7 +8,9 @@ timeout, or when the proxy stops. Sessions are what budgets and sequences are
 counted in, so over HTTP the proxy speaks the handshake era only: its
 `server/discover` advertises handshake versions (SDK clients fall back to
 `initialize`), and a stateless 2026-era request, which has no session, is
-refused.
+refused. On stdio both eras are served: there the connection is the session,
+and the client's first request fixes the era of the connection (a refused
+discover probe could not fall back to `initialize` on it).
 """
 
 from __future__ import annotations
