@@ -20,7 +20,9 @@ shared, and a proxied call needs three processes to take turns on its cores,
 so wall clock also measures waiting for a core: the 1-minute load average is
 printed before and after, and each line gives the CPU time the proxy process
 itself used per call (user + system from /proc, mean over the measured calls;
-Linux). Target (issue 13): added p50 <= 1 ms and p99 <= 5 ms per tools/call.
+Linux), next to what the directly called server used (the same SDK doing one of
+the two jobs, server and client, the proxy does).
+Target (issue 13): added p50 <= 1 ms and p99 <= 5 ms per tools/call.
 """
 
 from __future__ import annotations
@@ -69,8 +71,9 @@ def parent_of(pid: int) -> int | None:
         return None
 
 
-def proxies() -> dict[str, int]:
-    """store -> pid of the proxy processes this benchmark started (Linux /proc)."""
+def processes() -> dict[str, int]:
+    """side -> pid of the processes this benchmark started (Linux /proc): the two proxies, and
+    the server the direct client talks to (for scale: what the SDK's server role costs)."""
     found: dict[str, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and parent_of(int(entry.name)) == os.getpid():
@@ -81,6 +84,8 @@ def proxies() -> dict[str, int]:
             if b"pathguard.cli.main" in cmdline:
                 store = cmdline[cmdline.index(b"--store") + 1].decode()
                 found["memory" if store == "memory" else "sqlite"] = int(entry.name)
+            elif str(TOY).encode() in cmdline:
+                found["direct"] = int(entry.name)
     return found
 
 
@@ -118,7 +123,7 @@ async def measure(workdir: Path, era: str) -> dict[str, dict[str, Any]]:
             Client(params[2], cache=None, mode=era) as memory:
         clients = dict(zip(SIDES, (direct, sqlite, memory), strict=True))
         versions = {side: client.session.protocol_version for side, client in clients.items()}
-        pids = proxies()
+        pids = processes()
         for label, (tool, args) in calls.items():
             times: dict[str, list[float]] = {side: [] for side in SIDES}
             used: dict[str, float] = {}
@@ -153,7 +158,8 @@ def main() -> int:
         for label, found in kinds.items():
             direct, versions = found["times"]["direct"], found["versions"]
             print(f"  {name} clients, {label:5s}: direct (MCP {versions['direct']}) "
-                  f"p50 {pct(direct, 0.5):6.3f} p99 {pct(direct, 0.99):6.3f}")
+                  f"p50 {pct(direct, 0.5):6.3f} p99 {pct(direct, 0.99):6.3f} | the server's CPU per call "
+                  f"{found['cpu']['direct']:5.3f} (mean)")
             for side in SIDES[1:]:
                 times = found["times"][side]
                 p50 = pct(times, 0.5) - pct(direct, 0.5)
