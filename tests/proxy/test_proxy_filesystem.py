@@ -7,30 +7,20 @@ from pathlib import Path
 
 import anyio
 
-from conftest import approval_id, connect, decide, proxy_argv, snapshot, text_of, traces
+from conftest import REPO, approval_id, connect, decide, proxy_argv, snapshot, text_of, traces
 
-POLICY = """\
-policy: files
-default: allow
-rules:
-  - match: {endpoint: move_file}
-    decision: deny
-    reason: Agents never move files
-  - match: {endpoint: [write_file, edit_file]}
-    decision: approval
-    reason: Changes to files need a person
-"""
+POLICY = REPO / "examples" / "proxy" / "filesystem-policy.yaml"   # the shipped example
 
 
 def test_denied_and_pending_calls_leave_every_file_byte_identical(filesystem_server: Path, files: Path,
-                                                                  store_url: str, write_policy) -> None:  # type: ignore[no-untyped-def]
+                                                                  store_url: str) -> None:
     before = snapshot(files)
     a, z = str(files / "a.txt"), str(files / "z.txt")
     calls = 0
 
     async def go() -> None:
         nonlocal calls
-        command = proxy_argv(write_policy(POLICY), store_url, upstream=["node", str(filesystem_server), str(files)])
+        command = proxy_argv(POLICY, store_url, upstream=["node", str(filesystem_server), str(files)])
         async with connect(command) as client:
             names = {t.name for t in (await client.list_tools()).tools}
             assert {"read_text_file", "write_file", "move_file", "edit_file"} <= names
@@ -56,13 +46,13 @@ def test_denied_and_pending_calls_leave_every_file_byte_identical(filesystem_ser
     assert [a.result for a in trace.actions if a.effect == "allow"] == ["success"]
 
 
-def test_an_approved_write_runs_once_and_a_replayed_grant_does_not_run_again(  # type: ignore[no-untyped-def]
-        filesystem_server: Path, files: Path, store_url: str, write_policy) -> None:
+def test_an_approved_write_runs_once_and_a_replayed_grant_does_not_run_again(
+        filesystem_server: Path, files: Path, store_url: str) -> None:
     target = files / "b.txt"
     args = {"path": str(target), "content": "approved by a person\n"}
 
     async def go() -> None:
-        command = proxy_argv(write_policy(POLICY), store_url, upstream=["node", str(filesystem_server), str(files)])
+        command = proxy_argv(POLICY, store_url, upstream=["node", str(filesystem_server), str(files)])
         async with connect(command) as client:
             first = await client.call_tool("write_file", args)
             assert first.is_error and target.read_text() == "bravo\n"
