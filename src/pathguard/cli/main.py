@@ -26,6 +26,7 @@ SUBCOMMANDS = {  # name: (module, one-line help); only the chosen one is importe
     "approvers": ("pathguard.cli.approvers", "make approver keys and keep the keyring a guard trusts"),
     "trace": ("pathguard.cli.trace", "audit recorded sessions"),
     "simulate": ("pathguard.cli.simulate", "simulate agent sessions under a policy: friction and catch rate"),
+    "proxy": ("pathguard.cli.proxy", "enforce a policy on every tool call between an MCP client and server"),
 }
 
 
