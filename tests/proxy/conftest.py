@@ -8,8 +8,9 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -18,19 +19,21 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
+from pathguard.runtime.approvers import Approver, Keyring
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 TOY = HERE / "toyserver.py"
 FILESYSTEM = HERE / "node" / "node_modules" / "@modelcontextprotocol" / "server-filesystem" / "dist" / "index.js"
-APPROVER = "alice"
+APPROVER = Approver.generate("alice")
+KEYRING = Path(tempfile.mkdtemp(prefix="pathguard-proxy-tests-")) / "approvers.yaml"
+KEYRING.write_text(Keyring({APPROVER.name: APPROVER.public_text}).dump())
 
-sys.path.insert(0, str(REPO / "tests" / "store"))
 
-
-def decide(store_url: str, approval_id: int, grant: bool = True, by: str = APPROVER) -> None:
-    """Grant (or deny) request `approval_id` out of band, as an approver would. Every test that
-    decides an approval goes through here, so a change in how approvers prove who they are is
-    made in this one function."""
+def decide(store_url: str, approval_id: int, grant: bool = True, by: Approver = APPROVER) -> None:
+    """Grant (or deny) request `approval_id` out of band, as an approver would: signed with the
+    approver's key, which the proxies of these tests trust (`--keyring`). Every test that decides
+    an approval goes through here."""
     from pathguard.runtime.approvals import decide_request
     from pathguard.store.base import open_store
 
@@ -42,9 +45,10 @@ def decide(store_url: str, approval_id: int, grant: bool = True, by: str = APPRO
 
 
 def proxy_argv(policy: Path, store: str, *extra: str, upstream: list[str] | None = None) -> list[str]:
-    """`pathguard proxy` as a client would start it (`extra` before `--`, `upstream` after)."""
+    """`pathguard proxy` as a client would start it (`extra` before `--`, `upstream` after), trusting
+    the tests' approver."""
     argv = [sys.executable, "-m", "pathguard.cli.main", "proxy", "--policy", str(policy), "--store", store,
-            *extra]
+            "--keyring", str(KEYRING), *extra]
     return [*argv, "--", *upstream] if upstream else argv
 
 
@@ -136,18 +140,6 @@ def filesystem_server() -> Path:
         pytest.fail(f"{FILESYSTEM} is missing: run `bash scripts/setup.sh --all` (npm install of "
                     "@modelcontextprotocol/server-filesystem into tests/proxy/node)", pytrace=False)
     return FILESYSTEM
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    from pg_server import PostgresMissing, PostgresServer
-
-    try:
-        server = PostgresServer(fsync=False)  # the tests check atomicity, not crash durability
-    except PostgresMissing as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with server as url:
-        yield url
 
 
 class Background:

@@ -7,7 +7,7 @@ import mcp_types as types
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pathguard.importers.classify import snake
+from pathguard.importers.naming import snake
 from pathguard.model.load import world_from_document
 from pathguard.proxy.model import map_tools
 from pathguard.proxy.run import redact

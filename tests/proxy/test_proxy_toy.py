@@ -253,5 +253,5 @@ def test_without_a_spec_the_report_names_every_assumption(toy, tmp_path: Path, s
     run(go)
     report = errors.read_text()
     assert "no --spec: the world model is imported from the upstream's live tools/list (9 tools)" in report
-    assert "assumed by MCP worst-case defaults (annotation missing): move_file is a destructive write" in report
+    assert "assumed by MCP worst-case defaults (annotation missing): move_file is a write" in report
     assert "read-only because the server says so (readOnlyHint, an untrusted hint): list_files" in report

@@ -58,6 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    "answer at once naming the request)")
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="seconds the upstream has to answer one call (default 60)")
+    p.add_argument("--keyring", default=os.environ.get("PATHGUARD_KEYRING"), metavar="FILE",
+                   help="the approvers whose signed grants the proxy accepts (approvers.yaml, see "
+                   "`pathguard approvers`; default $PATHGUARD_KEYRING; without one no grant is used)")
     p.add_argument("--scope", metavar="NAME",
                    help="a budget shared by every session using this name and store")
     p.add_argument("--scope-limit", type=positive_int, metavar="N", help="actions the --scope allows in all")
@@ -99,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         upstream=UpstreamSpec(tuple(command), args.upstream),
         policy=Path(args.policy), spec=Path(args.spec) if args.spec else None, store=args.store,
         scope=args.scope, scope_limit=args.scope_limit, port=port, host=args.host,
+        keyring=Path(args.keyring) if args.keyring else None,
         gate=GateOptions(agent=args.agent.strip(), intent=args.intent.strip() if args.intent else None,
                          wait_approval=args.wait_approval, timeout=args.timeout,
                          describe=args.describe_policy, subagents=port is not None))

@@ -211,6 +211,10 @@ class Gate:
             await self.run(session.record, checked, result, latency)
         except Exception as exc:  # the call ran; its outcome is what cannot be stored
             self.log(f"could not record the outcome of {checked.id} ({result}): {type(exc).__name__}: {exc}")
+            return
+        if session.unconfirmed:  # the store refused it: kept, written with the session's next write
+            self.log(f"could not record the outcome of {checked.id} ({result}) yet: the trace row stays "
+                     "unconfirmed until the store takes it")
 
     def alert(self, session: GuardedSession, text: str) -> None:
         """A refusal no decision covers goes into the trace as an alert of the session."""

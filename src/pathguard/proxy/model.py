@@ -16,7 +16,7 @@ from pathlib import Path
 
 import mcp_types as types
 
-from pathguard.importers.classify import snake
+from pathguard.importers.naming import snake
 from pathguard.model.world import World
 from pathguard.proxy.upstream import tool_dumps
 

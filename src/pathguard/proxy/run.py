@@ -33,6 +33,7 @@ class ProxyOptions:
     scope: str | None = None
     scope_limit: int | None = None
     port: int | None = None          # None: serve stdio; else streamable HTTP on host:port
+    keyring: Path | None = None      # the approvers whose signed grants are used (approvers.yaml)
     host: str = "127.0.0.1"
     gate: GateOptions = field(default_factory=GateOptions)
     guard_options: dict[str, Any] = field(default_factory=dict)   # extra Guard(...) keywords (tests)
@@ -69,11 +70,14 @@ async def open_gate(options: ProxyOptions, log: Callable[[str], None] = say) -> 
         else:
             world, mapping = world_from_tools(tools, upstream.server_name)
         policy = load_policy(options.policy, world)
+        extra = {"keyring": options.keyring} if options.keyring is not None else {}
         guard = Guard(world, policy, options.store, scope=options.scope, scope_limit=options.scope_limit,
-                      **options.guard_options)
+                      **extra, **options.guard_options)
         try:
-            for note in (*mapping.notes, *policy.warnings, *world.warnings):
+            for note in mapping.notes:
                 log(note)
+            for warning in (*policy.warnings, *world.warnings):
+                log(warning.render())
             if guard.fault is not None:
                 log(f"every call will be denied: {guard.fault}")
             url = options.store if isinstance(options.store, str) else options.store.url
