@@ -70,7 +70,7 @@ async def open_gate(options: ProxyOptions, log: Callable[[str], None] = say) -> 
         else:
             world, mapping = world_from_tools(tools, upstream.server_name)
         policy = load_policy(options.policy, world)
-        extra = {"keyring": options.keyring} if options.keyring is not None else {}
+        extra: dict[str, Any] = {"keyring": options.keyring} if options.keyring is not None else {}
         guard = Guard(world, policy, options.store, scope=options.scope, scope_limit=options.scope_limit,
                       **extra, **options.guard_options)
         try:
