@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
 ALLOW, APPROVAL, DENY = Effect.ALLOW, Effect.APPROVAL, Effect.DENY
 NAMES = {e: e.name.lower() for e in Effect}
+UNRECORDED = 4096
+"""Allowed calls a session remembers for `record()`; beyond, the oldest are forgotten (a host
+that records nothing must not grow without bound)."""
 
 
 class GuardedSession:
@@ -205,7 +208,10 @@ class GuardedSession:
                             "approval")
         checked = Checked(self.session_id, seq, endpoint, private_copy(args), ALLOW, reasons, deviation,
                           approval_id)
-        self._unrecorded[seq] = checked
+        unrecorded = self._unrecorded
+        unrecorded[seq] = checked
+        if len(unrecorded) > UNRECORDED:  # a host that never records: the oldest can no longer be
+            del unrecorded[next(iter(unrecorded))]
         return checked
 
     def _counted(self, state: SessionState, plan: EndpointPlan, now: float) -> None:
