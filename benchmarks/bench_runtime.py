@@ -139,6 +139,60 @@ def throughput(url: str) -> str:
     return f"{total / wall:8.0f} checks/s ({total} checks by {AGENTS} processes in {wall:.2f} s wall)"
 
 
+THREADS, WINDOWS = 20, 20
+ONE_SESSION_WORLD = """
+system: writes
+endpoints:
+  snapshot: {kind: write, resource: volume}
+"""
+ONE_SESSION_POLICY = "policy: five-writes\nbudget: {window_minutes: 1, max_writes: 5}\n"
+
+
+def threads_one_session(store: str) -> str:
+    """20 threads sharing ONE session, 3 writes each per window, over 20 windows of a manual clock
+    (`max_writes: 5`): the most writes any window let through (must be 5), the rows stored (must
+    be every decision) and the checks per second."""
+    import threading
+
+    from pathguard.model.load import world_from_document
+    from pathguard.policy.load import policy_from_document
+    from pathguard.runtime import Guard
+    from pathguard.runtime.clock import ManualClock
+    from pathguard.source import parse_yaml
+
+    world = world_from_document(parse_yaml(ONE_SESSION_WORLD, "writes.yaml"))
+    policy = policy_from_document(parse_yaml(ONE_SESSION_POLICY, "policy.yaml"), world)
+    clock = ManualClock()
+    guard = Guard(world, policy, store, clock=clock)
+    session = guard.session(agent="threaded-agent", intent="snapshot volumes")
+    most, checks, seconds = 0, 0, 0.0
+    for window in range(WINDOWS):
+        barrier = threading.Barrier(THREADS)
+        allowed: list[int] = []
+
+        def work(barrier: threading.Barrier = barrier, allowed: list[int] = allowed, w: int = window) -> None:
+            barrier.wait()
+            for i in range(3):
+                if session.check("snapshot", {"window": w, "i": i}).allowed:
+                    allowed.append(1)
+
+        threads = [threading.Thread(target=work) for _ in range(THREADS)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seconds += time.perf_counter() - started
+        most, checks = max(most, len(allowed)), checks + THREADS * 3
+        clock.advance(61)
+    trace = guard.store.session(session.session_id)
+    rows = len(trace.actions) if trace is not None else 0
+    guard.close()
+    verdict = "ok" if most <= 5 and rows == checks else "OVERSPENT OR LOST ROWS"
+    return (f"{checks / seconds:8.0f} checks/s; most writes in one window {most} (limit 5); "
+            f"{rows} of {checks} decisions stored [{verdict}]")
+
+
 def main(parts: set[str]) -> None:
     from pg_server import PostgresMissing, PostgresServer
 
@@ -159,6 +213,8 @@ def main(parts: set[str]) -> None:
             latencies(guard, 100)
             print(f"sqlite+fsync {measured(guard, 2_000)} (fsync per commit)")
             guard.close()
+            print(f"20 threads, one session, memory: {threads_one_session('memory')}")
+            print(f"20 threads, one session, sqlite: {threads_one_session(f'sqlite:///{tmp}/threads.db')}")
     try:
         server = PostgresServer(fsync=True, max_connections=300)
     except PostgresMissing as exc:
@@ -172,6 +228,7 @@ def main(parts: set[str]) -> None:
             guard.close()
             load = os.getloadavg()[0]
             print(f"postgresql 20 agents: {throughput(url)}   load {load:.2f}")
+            print(f"20 threads, one session, postgresql: {threads_one_session(url)}")
         if "store" in parts:
             import store_cases
 

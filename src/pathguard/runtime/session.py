@@ -210,7 +210,7 @@ class GuardedSession:
                           approval_id)
         unrecorded = self._unrecorded
         unrecorded[seq] = checked
-        if len(unrecorded) > UNRECORDED:  # a host that never records: the oldest can no longer be
+        if len(unrecorded) > UNRECORDED:  # a host that never records: the oldest is forgotten
             del unrecorded[next(iter(unrecorded))]
         return checked
 
