@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mckit import policy, run, world
 
+from modelkit import world_texts
 from pathguard.modelcheck.explicit import explore
 from pathguard.modelcheck.replay import replay
 from pathguard.modelcheck.results import call_count, is_call
@@ -30,23 +31,9 @@ WHENS = ["actions > 1", "same_resource_reads >= 1", "writes < 2", "last == 'e0'"
 
 @st.composite
 def models(draw: Any) -> tuple[str, str, Options]:
-    n = draw(st.integers(2, 4))
-    endpoints: dict[str, Any] = {}
-    for i in range(n):
-        ep: dict[str, Any] = {"kind": draw(st.sampled_from(["read", "write", "delete"])),
-                              "resource": draw(st.sampled_from(["r0", "r1"])),
-                              "needs": draw(st.lists(st.sampled_from(FACTS), unique=True, max_size=1)),
-                              "produces": draw(st.lists(st.sampled_from(FACTS), unique=True, max_size=2))}
-        if draw(st.booleans()):
-            var = draw(st.sampled_from(sorted(VARS)))
-            ep["when"] = {var: draw(st.lists(st.sampled_from(VARS[var]), unique=True, min_size=1))}
-        if draw(st.booleans()):
-            var = draw(st.sampled_from(sorted(VARS)))
-            ep["sets"] = {var: draw(st.sampled_from(VARS[var]))}
-        endpoints[f"e{i}"] = ep
-    hazards = {"h0": {"x": "x2"}, "h1": {"x": draw(st.sampled_from(VARS["x"])), "y": "y1"}}
-    w = {"system": "random", "state": {v: {"values": vals, "initial": vals[0]} for v, vals in VARS.items()},
-         "endpoints": endpoints, "hazards": hazards}
+    wtext = draw(world_texts())
+    w = yaml.safe_load(wtext)
+    endpoints = w["endpoints"]
     names = sorted(endpoints)
     p: dict[str, Any] = {"policy": "random",
                          "default": draw(st.sampled_from(["allow", "allow", "approval", "deny"]))}

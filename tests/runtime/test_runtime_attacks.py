@@ -6,9 +6,8 @@ recorded for calls that never ran, a shared mutable default: each must fail.
 
 from __future__ import annotations
 
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +25,6 @@ STORES = ("memory", "sqlite")
 @pytest.fixture(params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return "memory" if request.param == "memory" else f"sqlite:///{tmp_path / 'trace.db'}"
-
-
-@pytest.fixture
-def fast_switching() -> Iterator[None]:
-    """A very short thread switch interval: races that a lock does not stop show up at once."""
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(old)
 
 
 def test_twenty_threads_on_one_session_never_overspend_a_window(

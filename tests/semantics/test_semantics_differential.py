@@ -1,6 +1,6 @@
 """The runtime, the model checker's transition system and the z3 encoding agree, decision by decision.
 
-Three differential properties over random small models (see `treekit`):
+Three differential properties over random small models (see `modelkit`):
 
 1. Operation by operation, a real `Guard` (memory store or SQLite, manual
    clock) and the checker's `TransitionSystem` give every call the same effect:
@@ -21,8 +21,8 @@ from pathlib import Path
 import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from treekit import WINDOW_SECONDS, Op, load, operations, policy_texts, world_texts
 
+from modelkit import WINDOW_SECONDS, Op, load, operations, policy_texts, world_texts
 from pathguard.crosscheck import replay_in_runtime
 from pathguard.errors import PathguardError
 from pathguard.modelcheck.check import check

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
 from pathguard.store.base import ActionRow, AlertRow, ApprovalRow, SessionRow, Store
 
 THREADS, CALLS, LIMIT, REQUESTS = 20, 12, 53, 8
-
-
-@pytest.fixture
-def fast_switching() -> Iterator[None]:
-    """Switch threads as often as the interpreter allows, so unlocked compound steps interleave."""
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(old)
 
 
 def worker(store: Store, index: int, start: threading.Barrier, results: list[Counter[str]], ids: list[int],

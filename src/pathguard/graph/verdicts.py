@@ -111,9 +111,7 @@ class Walker:
         session, state, depth = carry
         code = self.index[call]
         if isinstance(session, int):
-            move = self._moves[session].get(code)
-            if move is None:
-                move = self._move(session, code)
+            move = self._moved(session, code)
             session = move if isinstance(move, int) else Stop(depth, *move)
         if isinstance(state, tuple):
             state = self._step(state, code, depth)
@@ -125,9 +123,7 @@ class Walker:
         session, state, _ = carry
         code = self.index[call]
         if isinstance(session, int):
-            move = self._moves[session].get(code)
-            if move is None:
-                move = self._move(session, code)
+            move = self._moved(session, code)
             verdict: Verdict = "open" if isinstance(move, int) else move[0]
         else:
             verdict = session.verdict
@@ -136,6 +132,11 @@ class Walker:
         values, facts = state
         c = self._calls[code]
         return verdict, c.needs & ~facts == 0 and all(values[s] in accepted for s, accepted in c.when)
+
+    def _moved(self, sid: int, code: int) -> int | tuple[Verdict, tuple[Reason, ...]]:
+        """Call `code` in session `sid`, from the cache when it was asked before."""
+        move = self._moves[sid].get(code)
+        return self._move(sid, code) if move is None else move
 
     def _move(self, sid: int, code: int) -> int | tuple[Verdict, tuple[Reason, ...]]:
         """`decide()` on call `code` in session `sid`: the next session's id, or the stop."""
