@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +37,23 @@ def keyring(approvers: dict[str, Approver]) -> Keyring:
 
 
 @pytest.fixture
-def make_guard(clock: ManualClock, tmp_path: Path, keyring: Keyring) -> Callable[..., Guard]:
-    """A guard on the ops model; keyword arguments go to Guard.load."""
+def make_guard(clock: ManualClock, tmp_path: Path, keyring: Keyring) -> Iterator[Callable[..., Guard]]:
+    """A guard on the ops model; keyword arguments go to Guard.load. Every guard made is closed at
+    the end of the test (its store's connections with it)."""
+    made: list[Guard] = []
 
     def make(policy: Path | str | None = POLICY, **options: Any) -> Guard:
         options.setdefault("embedder", HashEmbedder())
         options.setdefault("cache_dir", tmp_path / "cache")
         options.setdefault("clock", clock)
         options.setdefault("keyring", keyring)
-        return Guard.load(ENDPOINTS, policy, **options)
+        guard = Guard.load(ENDPOINTS, policy, **options)
+        made.append(guard)
+        return guard
 
-    return make
+    yield make
+    for guard in made:
+        guard.close()
 
 
 @pytest.fixture

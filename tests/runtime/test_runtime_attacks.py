@@ -18,19 +18,27 @@ from pathguard.runtime import Guard
 from pathguard.runtime.clock import ManualClock
 from pathguard.runtime.decision import Checked
 from pathguard.semantics.effect import Effect
+from pathguard.store.base import StoreError
+from pathguard.store.memory import MemoryStore
+from pg_server import empty_postgres
 
-STORES = ("memory", "sqlite")
+STORES = ("memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres))
 
 
 @pytest.fixture(params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("postgres_url")
+        empty_postgres(url)
+        return url
     return "memory" if request.param == "memory" else f"sqlite:///{tmp_path / 'trace.db'}"
 
 
 def test_twenty_threads_on_one_session_never_overspend_a_window(
         make_guard: Callable[..., Guard], write_policy: Callable[[str], Path], clock: ManualClock,
         store_url: str, fast_switching: None) -> None:
-    """Measured: 27 of 50 windows over `max_writes: 5` on SQLite (up to 7), 48/20 actions in memory."""
+    """Measured: 27 of 50 windows over `max_writes: 5` on SQLite (up to 7), 25 of 50 on PostgreSQL (up to
+    9, and duplicate `(session_id, seq)` errors), 48/20 actions in memory."""
     guard = make_guard(policy=write_policy(
         "policy: p\nbudget: {window_minutes: 1, max_writes: 5, max_actions: 1000}\n"), store=store_url)
     session = guard.session(agent="ops", intent="snapshot volumes")
@@ -140,3 +148,41 @@ def test_returned_parameters_are_private_copies(make_guard: Callable[..., Guard]
     stored = guard.store.session(two.session_id)
     assert stored is not None and stored.actions[-1].params == {"volume_id": "v1", "tags": ["a"]}
     assert guard.store.session(one.session_id).actions[0].params == {}  # type: ignore[union-attr]
+
+
+class FlakyStore(MemoryStore):
+    """A memory store whose results updates fail while `down` is set (a database gone mid-call)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+
+    def update_action(self, *args: Any) -> None:
+        if self.down:
+            raise StoreError("the database is unreachable")
+        super().update_action(*args)
+
+
+def test_a_tool_that_ran_returns_its_result_when_the_store_fails_after_it(make_guard: Callable[..., Guard]) -> None:
+    """Measured on the old main: a `@guard.tool` body that ran while the server died returned
+    StoreError to the caller, so a retry ran the tool twice."""
+    store = FlakyStore()
+    guard = make_guard(policy=None, store=store)
+    ran: list[str] = []
+
+    @guard.tool("snapshot_volume")
+    def snapshot(volume_id: str) -> str:
+        ran.append(volume_id)
+        store.down = True  # the database dies while the tool runs
+        return f"snapshot of {volume_id}"
+
+    with guard.session(agent="ops", intent="snapshot volumes") as session:
+        assert snapshot("vol-7") == "snapshot of vol-7" and ran == ["vol-7"]
+        assert session.unconfirmed == 1
+        stored = store.session(session.session_id)
+        assert stored is not None and stored.actions[-1].result is None  # unconfirmed in the trace
+        store.down = False
+        assert session.check("list_volumes").allowed  # the next write flushes what was kept
+        assert session.unconfirmed == 0
+    trace = store.session(session.session_id)
+    assert trace is not None and trace.actions[0].result == "success"
