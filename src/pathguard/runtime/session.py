@@ -37,7 +37,7 @@ from pathguard.runtime.approvals import call_hash, resolve
 from pathguard.runtime.decision import Checked
 from pathguard.semantics.approval import unlockable, with_grant
 from pathguard.semantics.effect import Decision, Effect, Reason
-from pathguard.semantics.params import ParamsError, checked_params, private_copy
+from pathguard.semantics.params import ParamsError, checked_params
 from pathguard.semantics.session import SessionState
 from pathguard.semantics.tree import child_state, decide_lineage, host_closed, run_lineage
 from pathguard.store.base import ActionRow, AlertRow, ApprovalRow, SessionRow
@@ -179,7 +179,7 @@ class GuardedSession:
             row = ActionRow(self.session_id, seq, now, endpoint, args, NAMES[effect], reasons, deviation,
                             None, None, None, approval_id)
             self._store.append_action(row, durable=plan is None or not plan.is_read)
-            return Checked(self.session_id, seq, endpoint, private_copy(args), effect, reasons, deviation,
+            return Checked(self.session_id, seq, endpoint, args, effect, reasons, deviation,
                            approval_id)
         assert plan is not None  # allow implies a known endpoint
         after = run_lineage(self._pairs(chain), plan)
@@ -193,7 +193,7 @@ class GuardedSession:
                                   deviation=None if track is None else track.deviation)
             if not self._store.reserve_append(self.scope, row, denied, durable=not plan.is_read):
                 self.blocked = True
-                return Checked(self.session_id, seq, endpoint, private_copy(args), DENY, refused,
+                return Checked(self.session_id, seq, endpoint, args, DENY, refused,
                                denied.deviation, approval_id)
         else:
             self._store.append_action(row, durable=not plan.is_read)
@@ -206,7 +206,7 @@ class GuardedSession:
                 self._alert(now, "review", f"intent: similarity {track.similarity:.3f} fell below "
                             f"{self._threshold:g} (deviation {track.deviation:.1f}); non-read calls need "
                             "approval")
-        checked = Checked(self.session_id, seq, endpoint, private_copy(args), ALLOW, reasons, deviation,
+        checked = Checked(self.session_id, seq, endpoint, args, ALLOW, reasons, deviation,
                           approval_id)
         unrecorded = self._unrecorded
         unrecorded[seq] = checked
@@ -225,6 +225,10 @@ class GuardedSession:
 
     def _lineage(self, now: float) -> list[GuardedSession]:
         """This session and its ancestors, nearest first, each window slid to `now`."""
+        if self.parent is None:  # a root session: most checks
+            if self.window and self.window[0] <= now - self._span:
+                self._slide(now)
+            return [self]
         chain: list[GuardedSession] = []
         session: GuardedSession | None = self
         while session is not None:

@@ -6,8 +6,8 @@ no single JSON spelling is refused before any counter changes: bytes, sets,
 tuples, objects, NaN and infinities, non-string keys (a grant for `{"1": v}`
 must never serve `{1: v}`), values nested or sized beyond what a tool call
 needs, and text no store can keep (NUL, lone surrogates). What
-`checked_params` returns is a fresh copy the caller cannot reach, so mutating
-the original (or a returned copy) changes no stored row, hash or other check.
+`checked_params` returns is a fresh copy: mutating the caller's original (or,
+once the check returned it, the copy) changes no stored row, hash or other check.
 """
 
 from __future__ import annotations
@@ -86,23 +86,6 @@ def _copy(value: Any, where: str, depth: int, budget: list[int]) -> Any:
         return [_copy(item, f"{where}[{i}]", depth + 1, budget) for i, item in enumerate(value)]
     raise ParamsError(f"`{where}` is a {kind.__name__}, not a JSON value (string, number, boolean, "
                       "null, list or dict)")
-
-
-def private_copy(checked: dict[str, Any]) -> dict[str, Any]:
-    """Another copy of parameters `checked_params` already validated (nothing is checked again)."""
-    copy = checked.copy()
-    for key, value in copy.items():
-        if type(value) is dict or type(value) is list:
-            copy[key] = _clone(value)
-    return copy
-
-
-def _clone(value: Any) -> Any:
-    if type(value) is dict:
-        return {k: _clone(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_clone(v) for v in value]
-    return value
 
 
 def _text(value: str, where: str) -> None:
