@@ -24,6 +24,7 @@ from pathguard.report.document import (
     ModelCheck,
     PathCounts,
     PathEntry,
+    WarningEntry,
 )
 
 DEFAULT_MAX_PATHS = 1_000_000
@@ -83,6 +84,7 @@ def analyze(world: World, policy: CompiledPolicy | None, options: PathOptions = 
         notes.append("hazards and bypasses were not checked (--no-check)")
     if options.start is not None and options.start not in world.entries:
         notes.append(f"`{options.start}` is not an entry of the model: no path starts there")
+    warnings = sorted((*world.warnings, *(policy.warnings if policy else ())), key=Problem.sort_key)
     document = AnalysisDocument(
         system=world.system,
         policy=policy.name if policy is not None else None,
@@ -112,7 +114,6 @@ def analyze(world: World, policy: CompiledPolicy | None, options: PathOptions = 
         model_check=ModelCheck(engine=result.engine, options=result.options, assumptions=result.assumptions,
                                reductions=result.reductions, states=result.states) if result else None,
         notes=notes,
-        warnings=[w.to_json() for w in sorted((*world.warnings, *(policy.warnings if policy else ())),
-                                               key=Problem.sort_key)],
+        warnings=[WarningEntry.model_validate(w.to_json()) for w in warnings],
     )
     return Analysis(document, graph, world)

@@ -5,8 +5,6 @@ Fields SPEC §6 requires come first; the rest are additions that explain them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict
 
 from pathguard.modelcheck.results import (
@@ -70,6 +68,18 @@ class PathEntry(_Doc):
     """When not executable: the first call that cannot run as the path stands, and why."""
 
 
+class WarningEntry(_Doc):
+    """A located warning of an input file (`pathguard.errors.Problem`)."""
+
+    file: str
+    line: int | None
+    field: str
+    code: str
+    message: str
+    hint: str | None
+    severity: str
+
+
 class ModelCheck(_Doc):
     """How the hazards and bypasses of an analysis were established (no timings: the document
     is the same on every run; `pathguard check` reports its seconds)."""
@@ -95,7 +105,7 @@ class AnalysisDocument(_Doc):
     bypass_search: BypassSearch | None = None
     model_check: ModelCheck | None = None
     notes: list[str] = []
-    warnings: list[dict[str, Any]] = []
+    warnings: list[WarningEntry] = []
     """Located warnings of the input files (`pathguard.errors.Problem.to_json`)."""
 
     @property
