@@ -26,6 +26,9 @@ SUBCOMMANDS = {  # name: (module, one-line help); only the chosen one is importe
     "approvers": ("pathguard.cli.approvers", "make approver keys and keep the keyring a guard trusts"),
     "trace": ("pathguard.cli.trace", "audit recorded sessions"),
     "simulate": ("pathguard.cli.simulate", "simulate agent sessions under a policy: friction and catch rate"),
+    "fuzz": ("pathguard.cli.fuzz", "fuzz a real Guard against the semantics (Hypothesis)"),
+    "replay": ("pathguard.cli.replay", "reproduce a fuzz failure from its JSON trace"),
+    "diff": ("pathguard.cli.diff", "compare two analyze or check reports: new findings fail"),
 }
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from pathguard.errors import PathguardError
@@ -89,6 +89,7 @@ def _fixed(key: str, step: Callable[[str], str]) -> str:
     return key
 
 
+@lru_cache(maxsize=4096)  # pure, and a check may compare the same few names many times
 def identities(name: str) -> frozenset[str]:
     """The keys of a name: its skeleton, case folded, taken as written, in lower case and in upper
     case (`ALICE` is `alice`; `AIice`, with a capital I, is too; and `ALlCE` meets `ALICE` in upper
