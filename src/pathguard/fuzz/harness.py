@@ -138,8 +138,8 @@ class Harness:
         self.ran: list[int] = [0]
         self.counts = RunCounts(s.world) if s.invariants else None
         self.step = 0
-        if s.invariants:
-            self._report("the world starts in its initial state", self._never_holds(None, None, None))
+        if s.invariants and (problems := self._never_holds(None, None, None)):
+            self._report("the world starts in a hazard an invariant names", problems)
 
     def apply(self, op: Op) -> None:
         """Run one operation; `Violated` when it broke a property."""
@@ -343,7 +343,11 @@ class Harness:
         return f"the clock moves {seconds_text(op.seconds)}", []
 
     def _close(self, op: Op) -> Outcome:
-        who = op.who % len(self.sessions)
+        """Unlike other operations, a close names its session exactly (no modulo): a run does not
+        end its root a quarter of the time it closes something."""
+        who = op.who
+        if who >= len(self.sessions):
+            return f"the host ends {session_label(who)}: no such session (nothing happens)", []
         self.sessions[who].close()
         self.model.close(who)
         self.oracle.closed_by_host(who)

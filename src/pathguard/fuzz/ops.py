@@ -2,7 +2,8 @@
 
 An operation names its session by index (`who`: 0 is the root, then the
 sub-agents in the order they were spawned, taken modulo how many exist, so
-every sequence stays meaningful after the shrinker deletes a step) and a
+every sequence stays meaningful after the shrinker deletes a step; a close
+alone names its session exactly, and does nothing if there is no such one) and a
 request by its age (`request`: 0 is the newest request the run opened).
 Parameters come from a small fixed table (`PARAMS`), so that retries and
 grants meet the exact call they were made for, and so that the hostile ones

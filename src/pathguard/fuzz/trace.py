@@ -15,7 +15,7 @@ import hashlib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from pathguard.errors import InputError
 from pathguard.fuzz.ops import PARAMS, Op, OpKind, Principal
@@ -70,6 +70,11 @@ class FuzzTrace(BaseModel):
     step: int
     violations: list[ViolationDoc]
     log: list[str]
+
+    @field_serializer("operations")
+    def _compact(self, operations: list[OpRecord]) -> list[dict[str, object]]:
+        """Each operation with the fields its kind reads, as the fuzz report lists them."""
+        return [op.to_op().to_json() for op in operations]
 
 
 def digest(path: str | Path) -> str:
