@@ -26,8 +26,8 @@ from pathguard.policy.compile import CompiledPolicy
 
 BUDGETS = (1, 2, 3, 5, 8, 1 << 20)
 """What a spawn asks for (the last: as much as it may get, as the model checker's spawns do)."""
-WEIGHTS: tuple[tuple[OpKind, int], ...] = (("call", 12), ("grant", 2), ("retry", 2), ("spawn", 2), ("wait", 2),
-                                           ("deny", 1), ("forge", 1), ("close", 1))
+WEIGHTS: tuple[tuple[OpKind, int], ...] = (("call", 12), ("grant", 2), ("retry", 2), ("spawn", 2),
+                                           ("wait", 2), ("deny", 1), ("forge", 1), ("close", 1))
 PARAMS = ("none", "none", "none", "id1", "id1", "id2", "n3", "nan", "int-key")
 """Parameter names of a call, weighted (see `pathguard.fuzz.ops.PARAMS`)."""
 WHO = 4
