@@ -243,7 +243,7 @@ class Harness:
     def _usable_grant(self, key: tuple[int, str, str], now: float) -> _Grant | None:
         """The authenticated grant for exactly this call, if one is still usable."""
         grant = self.grants.get(key)
-        if grant is None or now > grant.at + self.setup.policy.approval_expire_seconds:
+        if grant is None or now > grant.at + self.guard.approval_timeout:  # the guard's configured lifetime
             return None
         return grant
 
