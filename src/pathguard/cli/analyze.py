@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from pathguard.analysis import DEFAULT_LIST_LIMIT, DEFAULT_MAX_PATHS, Analysis, PathOptions, analyze
@@ -10,6 +11,7 @@ from pathguard.cli.common import (
     add_format,
     add_inputs,
     add_limits,
+    baseline_of,
     limits_of,
     load_inputs,
     output_dir,
@@ -51,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="what the agent knows at the start, for the hazards (default given: every fact "
                    "that is not secret)")
     add_limits(p)
-    add_format(p)
+    add_format(p, findings=True)
     p.add_argument("--out", metavar="DIR", help="also write report.md, report.json, graph.png, graph.svg")
     p.set_defaults(func=run)
 
@@ -68,14 +70,27 @@ def run(args: argparse.Namespace) -> int:
     warnings = inputs.warnings
     if out is not None:
         write_outputs(result, out, warnings)
+    data = doc.model_dump(mode="json")
+    comparison = baseline_of(args, data)
     if args.format == "json":
-        print_plain(doc.model_dump_json(indent=2))
+        extra = {"baseline": comparison.model_dump(mode="json")} if comparison else {}
+        print_plain(json.dumps({**data, **extra}, indent=2))
+    elif args.format == "sarif":
+        from pathguard.report.sarif import analyze_sarif
+
+        print_plain(json.dumps(analyze_sarif(doc, inputs.world, inputs.policy, comparison), indent=2))
     elif args.format == "markdown":
         print_plain(with_warnings(render_markdown(doc), warnings, "markdown"))
     else:
         print_rich(render_text(doc))
         if warnings:
             print_plain("\n" + warnings_text(warnings, "text"))
+    if comparison is not None:
+        if args.format in ("text", "markdown"):
+            from pathguard.report.baseline import render_comparison
+
+            print_plain("\n" + render_comparison(comparison))
+        return 1 if comparison.failing else 0
     return 1 if doc.findings else 0
 
 

@@ -19,6 +19,7 @@ from pathguard.cli.common import (
     add_format,
     add_inputs,
     add_limits,
+    baseline_of,
     limits_of,
     load_inputs,
     non_negative_int,
@@ -56,7 +57,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--max-length", type=positive_int, default=DEFAULT_MAX_LENGTH, metavar="L",
                    help=f"longest blocked path searched for bypasses (default {DEFAULT_MAX_LENGTH})")
     add_limits(p)
-    add_format(p)
+    add_format(p, findings=True)
     p.set_defaults(func=run)
 
 
@@ -72,10 +73,22 @@ def run(args: argparse.Namespace) -> int:
                       subagents=args.subagents, knowledge=args.knowledge)
     result = check(world, policy, engine=args.engine, bound=args.bound, options=options,
                    blocked=blocked_paths(world, policy, args.max_length), limits=limits_of(args))
+    data = result.model_dump(mode="json")
+    comparison = baseline_of(args, data)
     if args.format == "json":
-        print_plain(json.dumps({**result.model_dump(mode="json"), "warnings": warnings_json(inputs.warnings)},
-                               indent=2))
+        extra = {"baseline": comparison.model_dump(mode="json")} if comparison else {}
+        print_plain(json.dumps({**data, "warnings": warnings_json(inputs.warnings), **extra}, indent=2))
+    elif args.format == "sarif":
+        from pathguard.report.sarif import check_sarif
+
+        print_plain(json.dumps(check_sarif(result, world, inputs.policy, comparison), indent=2))
     else:
         print_plain(with_warnings(render_check(result, markdown=args.format == "markdown"), inputs.warnings,
                                   args.format))
+        if comparison is not None:
+            from pathguard.report.baseline import render_comparison
+
+            print_plain("\n" + render_comparison(comparison))
+    if comparison is not None:
+        return 1 if comparison.failing else 0
     return 0 if result.all_safe else 1

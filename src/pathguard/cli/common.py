@@ -15,6 +15,7 @@ from pathguard.inputs import load_inputs as _load
 
 if TYPE_CHECKING:
     from pathguard.modelcheck.limits import Limits
+    from pathguard.report.baseline import Comparison
 
 SHOWN_WARNINGS = 20
 """Warnings listed in text and markdown output; JSON lists them all."""
@@ -117,9 +118,26 @@ def limits_of(args: argparse.Namespace) -> Limits:
     return Limits(seconds=args.time_limit, max_states=args.max_states, max_memory_mb=args.max_memory)
 
 
-def add_format(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                        help="report format on stdout (default: text)")
+def add_format(parser: argparse.ArgumentParser, *, findings: bool = False) -> None:
+    """`--format`; with `findings`, also `sarif` and `--baseline` (analyze and check)."""
+    formats = ("text", "json", "markdown", "sarif") if findings else ("text", "json", "markdown")
+    parser.add_argument("--format", choices=formats, default="text",
+                        help="report format on stdout (default: text)" + (
+                            "; sarif: SARIF 2.1.0 for code scanning" if findings else ""))
+    if findings:
+        parser.add_argument("--baseline", metavar="OLD.json",
+                            help="compare with an earlier JSON report of this command: only new open "
+                            "paths, hazards that became unsafe and new bypasses fail (exit 1); fixed ones "
+                            "are listed")
+
+
+def baseline_of(args: argparse.Namespace, document: dict[str, object]) -> Comparison | None:
+    """The comparison with `--baseline`, if one was given."""
+    if not getattr(args, "baseline", None):
+        return None
+    from pathguard.report.baseline import compare, load_report, view_of
+
+    return compare(load_report(args.baseline), view_of(document), args.baseline)
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:

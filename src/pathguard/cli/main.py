@@ -27,6 +27,9 @@ SUBCOMMANDS = {  # name: (module, one-line help); only the chosen one is importe
     "trace": ("pathguard.cli.trace", "audit recorded sessions"),
     "simulate": ("pathguard.cli.simulate", "simulate agent sessions under a policy: friction and catch rate"),
     "proxy": ("pathguard.cli.proxy", "enforce a policy on every tool call between an MCP client and server"),
+    "fuzz": ("pathguard.cli.fuzz", "fuzz a real Guard against the semantics (Hypothesis)"),
+    "replay": ("pathguard.cli.replay", "reproduce a fuzz failure from its JSON trace"),
+    "diff": ("pathguard.cli.diff", "compare two analyze or check reports: new findings fail"),
 }
 
 

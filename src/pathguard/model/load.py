@@ -105,6 +105,7 @@ def world_from_document(doc: Document) -> World:
         file=doc.file,
         warnings=_unproduced_needs(spec, doc),
         secret=tuple(dict.fromkeys(spec.secret)),
+        hazard_lines={h: line for h in spec.hazards if (line := doc.line(("hazards", h))) is not None},
     )
     if spec.entry is not None:
         entries = tuple(spec.entry)

@@ -66,6 +66,8 @@ class World:
     file: str = "<memory>"
     warnings: tuple[Problem, ...] = ()
     secret: tuple[str, ...] = ()
+    hazard_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    """The line of each hazard in `file` (for reports that point at it, such as SARIF)."""
     by_name: dict[str, Endpoint] = field(init=False, repr=False, compare=False)
     resources: tuple[str, ...] = field(init=False, repr=False, compare=False)
 

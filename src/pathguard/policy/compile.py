@@ -88,6 +88,10 @@ class CompiledPolicy:
     file: str = "<memory>"
     forbidden: tuple[CompiledForbidden, ...] = field(default=())
     warnings: tuple[Problem, ...] = ()
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+    """Where each clause is written in `file`, keyed as `Reason.clause` names it (`rule 2`,
+    `forbidden 1`, `max_actions`, `critical`, `critical delete_volume`, `default`, ...), for
+    reports that point at the clause behind a finding (SARIF)."""
     _budgets: dict[int | None, CompiledPolicy] = field(default_factory=dict, init=False, repr=False,
                                                       compare=False)
 
@@ -126,7 +130,7 @@ def _as_set(value: str | Sequence[str] | None) -> set[str] | None:
 
 def compile_policy(spec: PolicySpec, world: World, conditions: dict[int, Expr],
                    *, file: str = "<memory>", permissive: bool = False,
-                   warnings: tuple[Problem, ...] = ()) -> CompiledPolicy:
+                   warnings: tuple[Problem, ...] = (), lines: dict[str, int] | None = None) -> CompiledPolicy:
     """Compile a validated policy; `conditions` maps rule index (0-based) to its parsed `when`."""
     names = world.names
     resource_slot = {r: i for i, r in enumerate(world.resources)}
@@ -207,4 +211,5 @@ def compile_policy(spec: PolicySpec, world: World, conditions: dict[int, Expr],
         file=file,
         forbidden=tuple(forbidden),
         warnings=warnings,
+        lines=dict(lines or {}),
     )

@@ -85,7 +85,28 @@ def policy_from_document(doc: Document, world: World) -> CompiledPolicy:
                                     "read-only mode is a fraction of those limits"))
     if problems:
         raise InputError(problems)
-    return compile_policy(spec, world, conditions, file=doc.file, warnings=tuple(warnings))
+    return compile_policy(spec, world, conditions, file=doc.file, warnings=tuple(warnings),
+                          lines=clause_lines(doc, spec))
+
+
+BUDGET_CLAUSES = ("window_minutes", "max_actions", "max_writes", "max_critical", "read_only_at")
+
+
+def clause_lines(doc: Document, spec: PolicySpec) -> dict[str, int]:
+    """The line of every clause, keyed as `Reason.clause` names it (see `CompiledPolicy.lines`)."""
+    where: dict[str, tuple[str | int, ...]] = {"default": ("default",), "critical": ("critical",)}
+    where |= {f"rule {i + 1}": ("rules", i) for i in range(len(spec.rules))}
+    where |= {f"forbidden {i + 1}": ("forbidden", i) for i in range(len(spec.forbidden))}
+    where |= {f"critical {name}": ("critical", i) for i, name in enumerate(spec.critical)}
+    if spec.budget is not None:
+        where |= {name: ("budget", name) for name in BUDGET_CLAUSES}
+    if spec.subagents is not None:
+        where["max_budget"] = ("subagents", "max_budget")
+    if spec.approvals is not None:
+        where["approvers"] = ("approvals", "approvers")
+    if spec.intent is not None:
+        where["review"] = ("intent", "threshold")
+    return {clause: line for clause, loc in where.items() if (line := doc.line(loc)) is not None}
 
 
 def _listed(value: str | Sequence[str] | None) -> list[str] | None:
