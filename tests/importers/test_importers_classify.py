@@ -57,7 +57,7 @@ def test_each_class_from_the_verb(path: str, method: str, summary: str, op_id: s
     ("/zones/{zone}/recordsets", "put", "Replace record sets", "Replaces the entire list of Record Sets."),
     ("/zones/{zone}/zone-file", "post", "Post master zone file", "Replaces any existing record sets."),
     ("/backups/{id}/apply", "post", "Apply a backup", "Applying the backup may lead to data loss."),
-    ("/disks/{id}:grow", "put", "Grow a disk", "Note: the disk can only grow, cannot be shrunk."),
+    ("/disks/{id}:size", "put", "Change the disk size", "Note: the disk can only grow, cannot be shrunk."),
     ("/servers/{id}/reset", "post", "Hard reset", "Cuts power to the server and starts it again."),
 ])
 def test_each_class_from_the_description(path: str, method: str, summary: str, description: str) -> None:
@@ -107,6 +107,46 @@ def test_flags_and_enum_values_that_make_an_update_destroy() -> None:
 ])
 def test_what_is_not_destructive(path: str, method: str, summary: str, extra: dict[str, Any]) -> None:
     ep = op(path, method, summary, **extra)
+    assert not ep.destructive, ep.notes
+
+
+_SIGNAL = {"signal": {"type": "string", "enum": ["SIGUSR1", "SIGKILL", "SIGTERM"]}}
+_EXEC = {"command": {"type": "array", "items": {"type": "string"}}, "timeout": {"type": "integer"}}
+
+
+@pytest.mark.parametrize(("path", "method", "summary", "description", "props", "klass"), [
+    ("/nodes/{id}/cordon", "post", "", "", {}, "outage"),
+    ("/nodes/{id}/drain", "post", "Drain a node", "", {}, "outage"),
+    ("/machines/{id}/signal", "post", "", "", _SIGNAL, "outage"),
+    ("/machines/{id}/exec", "post", "", "", _EXEC, "data-loss"),
+    ("/databases/{id}/query", "post", "Execute a statement", "", {"sql": {"type": "string"}}, "data-loss"),
+    ("/volumes/{id}/extend", "put", "", "", {"size_gb": {"type": "integer"}}, "irreversible"),
+    ("/disks/{id}/expand", "post", "Expand a disk", "", {}, "irreversible"),
+    ("/volumes/{id}/resize", "post", "Resize a volume", "Volumes can only be resized up.", {}, "irreversible"),
+    ("/manifests/{id}", "put", "Apply a manifest",
+     "Any field the new manifest omits is removed from the object.", {}, "data-loss"),
+])
+def test_outages_commands_and_one_way_growth(path: str, method: str, summary: str, description: str,
+                                             props: dict[str, Any], klass: str) -> None:
+    ep = op(path, method, summary, description=description, **(_body(props) if props else {}))
+    assert ep.destructive and ep.klass == klass, ep.notes
+
+
+@pytest.mark.parametrize(("path", "method", "summary", "description", "props"), [
+    ("/machines/{id}/lease", "delete", "", "", {}),                    # releases a lease
+    ("/locks/{id}/lock", "delete", "Release the lock", "", {}),
+    ("/machines/{id}/signal", "post", "", "", {"signal": {"type": "string", "enum": ["SIGUSR1"]}}),
+    ("/machines/{id}", "put", "", "", _SIGNAL),                          # a whole object, not a send
+    ("/machines/{id}/exec", "post", "", "", {"timeout": {"type": "integer"}}),  # nothing to run given
+    ("/reports/{id}/run", "post", "Run a report", "", {"format": {"type": "string"}}),
+    ("/disks/{id}/resize", "post", "Resize a disk",
+     "If you are resizing the Disk to a smaller size, it must hold its files.", {}),
+    ("/instances/{id}/extend", "post", "Extend the trial", "", {}),     # not storage
+    ("/manifests/{id}", "put", "Apply a manifest", "Fields you omit keep their values.", {}),
+])
+def test_what_the_new_rules_leave_alone(path: str, method: str, summary: str, description: str,
+                                        props: dict[str, Any]) -> None:
+    ep = op(path, method, summary, description=description, **(_body(props) if props else {}))
     assert not ep.destructive, ep.notes
 
 

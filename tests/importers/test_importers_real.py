@@ -35,8 +35,10 @@ REAL = {
 }
 
 #: DELETE operations that only end a link (remove a registry from clusters, untag, detach a
-#: guardrail): not destructive, so kind `write` (resets of one field: test_importers_styles.py).
+#: guardrail) or release a lease: not destructive, so kind `write` (resets of one field:
+#: test_importers_styles.py).
 NOT_DELETES = {
+    "fly-machines.openapi.yaml": {"DELETE /apps/{app_name}/machines/{machine_id}/lease"},
     "digitalocean.openapi.yaml": {"DELETE /v2/kubernetes/registry", "DELETE /v2/kubernetes/registries",
                                   "DELETE /v2/tags/{tag_id}/resources",
                                   "DELETE /v2/gen-ai/agents/{agent_uuid}/guardrails/{guardrail_uuid}",

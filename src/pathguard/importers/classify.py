@@ -56,7 +56,7 @@ class Verdict:
     klass: str | None             # destructive class, or None
     why: str
     unlink: bool = False          # a removal of a link between two surviving objects
-    field_reset: bool = False     # a DELETE that resets one field to its default
+    loses_nothing: bool = False   # a DELETE that resets a field to its default or releases a lease
     query: bool = False           # a POST that only reads
 
 
@@ -101,7 +101,10 @@ def classify(s: Signals) -> Verdict:
     if unlink:
         return Verdict(None, unlink, unlink=True)
     if s.method == "delete" and {"reset", "default"} & context and "field" in context:
-        return Verdict(None, "resets a field to its default value", field_reset=True)
+        return Verdict(None, "resets a field to its default value", loses_nothing=True)
+    if s.tail in vocab.RELEASABLE and (s.method == "delete" or "release" in context):
+        return Verdict(None, f"releases a {naming.singular(s.tail)}: it only coordinates access, nothing is lost",
+                       loses_nothing=True)
     cred = _credential_update(s, context)
     if cred:
         return Verdict("credential", cred)
@@ -111,6 +114,9 @@ def classify(s: Signals) -> Verdict:
     hit = verb_class(s.verb_words + first + tail, context)
     if hit:
         return Verdict(hit[0], f"verb `{hit[1]}`")
+    for reason in (_executes(s, first + tail), _grows(s, first + tail, context), _signal(s)):
+        if reason:
+            return Verdict(*reason)
     money = _money_create(s, summary)
     if money:
         return Verdict("money", money)
@@ -141,6 +147,35 @@ def _unlink(s: Signals, summary: list[str]) -> str | None:
     objects = set(summary) | set(s.verb_words) | set(s.path_words[-1:])
     if verbs[0] != "remove" or " from " in text or "from" in s.verb_words or objects & vocab.LINK_OBJECTS:
         return f"`{verbs[0]}` ends a link; both sides survive and the opposite call restores it"
+    return None
+
+
+def _executes(s: Signals, verbs: list[str]) -> tuple[str, str] | None:
+    """A call that runs the command, script or statement its caller gives it."""
+    verb = next((w for w in s.verb_words + verbs if w in vocab.EXEC_VERBS), None)
+    given = sorted(f.name for f in s.flags if f.name in vocab.EXEC_INPUTS and f.type in ("string", "array"))
+    if verb and given:
+        return "data-loss", f"`{verb}` runs whatever `{given[0]}` it is given"
+    return None
+
+
+def _grows(s: Signals, verbs: list[str], context: set[str]) -> tuple[str, str] | None:
+    """Growing a volume or a disk: there is no call that shrinks it again."""
+    verb = next((w for w in s.verb_words + verbs if w in vocab.GROW_VERBS), None)
+    store = sorted(context & vocab.STORAGE_NOUNS)
+    if verb and store and s.on_item:
+        return "irreversible", f"`{verb}` of a {naming.singular(store[0])}: storage cannot shrink again"
+    return None
+
+
+def _signal(s: Signals) -> tuple[str, str] | None:
+    """A call on a running thing that may send it a signal which ends its process."""
+    if not s.on_item or s.method in ("get", "put"):
+        return None
+    for f in s.flags:
+        kills = [v for v in f.enum if v.lower() in vocab.KILL_SIGNALS]
+        if kills and not f.read_only:
+            return "outage", f"`{f.name}` may be `{kills[0]}`, which ends the process"
     return None
 
 

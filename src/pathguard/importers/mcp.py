@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pathguard.errors import InputError, Problem
-from pathguard.importers import naming
+from pathguard.importers import naming, vocab
 from pathguard.importers.classify import Flag, Signals, classify
 from pathguard.importers.draft import Draft, DraftEndpoint
 from pathguard.importers.facts import Need, Record, link
@@ -36,11 +36,6 @@ ADDITIVE = frozenset({"create", "add", "insert", "new", "post", "comment", "star
                       "fork", "open", "register", "provision", "prepare", "generate", "write", "update",
                       "edit", "set", "rename", "assign", "label", "tag", "push", "clone", "copy", "sync",
                       "reply", "react", "request", "send", "subscribe", "manage"})
-#: A tool that runs what it is given (`run_sql`, `pods_exec`) may destroy anything: the MCP
-#: default (destructive) is kept for it when its server says nothing.
-EXECUTES = (frozenset({"run", "exec", "execute", "eval"}),
-            frozenset({"sql", "command", "commands", "script", "code", "shell", "query", "statement",
-                       "statements", "transaction", "exec"}))
 #: Verbs of tools that bring existing things into view.
 READ_VERBS = frozenset({"list", "search", "find", "get", "describe", "fetch", "query", "read", "show",
                         "view"})
@@ -174,10 +169,10 @@ def _classify(ep: DraftEndpoint, tool: dict[str, Any], ws: list[str], flags: lis
                         + (" (destructiveHint true is contradicted)" if destructive else ""))
     elif destructive is True and not ADDITIVE & set(ws):
         _destroy(ep, "irreversible", "destructiveHint true, and the name shows no additive verb", ws)
-    elif destructive is None and EXECUTES[0] & set(ws) and EXECUTES[1] & set(ws):
+    elif destructive is None and vocab.EXEC_VERBS & set(ws) and vocab.EXEC_INPUTS & set(ws):
         ep.from_default = True
         _destroy(ep, "data-loss", "destructiveHint absent (MCP default: may destroy), kept: the tool runs "
-                 "whatever it is given (`" + "/".join(sorted(EXECUTES[1] & set(ws))) + "`)", ws)
+                 "whatever it is given (`" + "/".join(sorted(vocab.EXEC_INPUTS & set(ws))) + "`)", ws)
     elif destructive is None:
         ep.from_default = True
         ep.notes.append("destructiveHint absent (MCP default: may destroy), but nothing in the name, "

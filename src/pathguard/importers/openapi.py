@@ -230,7 +230,7 @@ def _apply(ep: DraftEndpoint, verdict: Any) -> None:
     if verdict.query:
         ep.kind = "read"
         ep.notes.append(f"kind read: {verdict.why}")
-    elif verdict.unlink or verdict.field_reset:
+    elif verdict.unlink or verdict.loses_nothing:
         if ep.kind == "delete":
             ep.kind = "write"
             ep.notes.append(f"kind write, not destructive: {verdict.why}")

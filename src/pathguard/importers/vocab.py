@@ -26,8 +26,25 @@ VERB_CLASS = {
     "revoke": "credential", "rotate": "credential", "regenerate": "credential",
     "invalidate": "credential",
     "halt": "outage", "shutdown": "outage", "poweroff": "outage", "stop": "outage", "kill": "outage",
-    "disrupt": "outage", "disruption": "outage",
+    "disrupt": "outage", "disruption": "outage", "cordon": "outage", "drain": "outage",
 }
+
+#: A call that runs whatever it is given (`exec` with a `command`, `run_sql`) may destroy anything:
+#: its verbs, and the inputs that carry what it runs.
+EXEC_VERBS = frozenset({"run", "exec", "execute", "eval"})
+EXEC_INPUTS = frozenset({"sql", "command", "commands", "cmd", "script", "code", "shell", "query",
+                         "statement", "statements", "transaction", "exec"})
+
+#: Signals that end or abort a process: a call that may send one takes the service down.
+KILL_SIGNALS = frozenset({"sigkill", "sigterm", "sigint", "sigquit", "sigabrt", "sighup"})
+
+#: Verbs that only grow a store (not `resize`, which may shrink it), and the stores that cannot
+#: shrink again once grown.
+GROW_VERBS = frozenset({"extend", "expand", "grow", "enlarge"})
+STORAGE_NOUNS = frozenset({"volume", "volumes", "disk", "disks", "storage", "block", "blocks"})
+
+#: Objects that only coordinate access (a lease, a lock): releasing one loses nothing.
+RELEASABLE = frozenset({"lease", "leases", "lock", "locks"})
 
 #: Verbs that move or release money only when the call is about a payment (`capture` a
 #: payment, `void` an authorisation, `cancel` an order); elsewhere `cancel` and `transfer` are
@@ -110,9 +127,10 @@ _PHRASES = (
                   r"\b(deletes|removes|erases) all (existing|of|the)\b|"
                   r"\breplac(e|es|ing)\b[^.]{0,60}?"
                   r"\b(all|entire|every|any existing|the contents of|list of)\b|"
-                  r"\bwith the contents of\b|\b(prior|previous|earlier) version\b"),
+                  r"\bwith the contents of\b|\b(prior|previous|earlier) version\b|"
+                  r"\b(omit|omits|omitted)\b[^.]{0,40}\b(is|are|will be|gets|get) (removed|deleted|cleared)\b"),
     ("irreversible", r"\bcannot be undone\b|\birreversibl[ey]\b|\bcan ?not be (reversed|rolled back)\b|"
-                     r"\bcan only (grow|be increased|be set once)\b|\bcannot be shrunk\b|"
+                     r"\bcan only (grow|be increased|be set once|be (resized|scaled) up)\b|\bcannot be shrunk\b|"
                      r"\bcan only be set once\b|\bpermanently (delet|remov|destroy|eras|lost)|"
                      r"\bto the latest\b[^.]{0,40}\bversion\b"),
     ("outage", r"\bforcefully\b|\bcuts? (the )?power\b|"
