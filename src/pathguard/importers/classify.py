@@ -103,8 +103,8 @@ def classify(s: Signals) -> Verdict:
     if s.method == "delete" and {"reset", "default"} & context and "field" in context:
         return Verdict(None, "resets a field to its default value", loses_nothing=True)
     if s.tail in vocab.RELEASABLE and (s.method == "delete" or "release" in context):
-        return Verdict(None, f"releases a {naming.singular(s.tail)}: it only coordinates access, nothing is lost",
-                       loses_nothing=True)
+        held = naming.singular(s.tail)
+        return Verdict(None, f"releases a {held}: it only coordinates access", loses_nothing=True)
     cred = _credential_update(s, context)
     if cred:
         return Verdict("credential", cred)

@@ -127,11 +127,11 @@ _PHRASES = (
                   r"\b(deletes|removes|erases) all (existing|of|the)\b|"
                   r"\breplac(e|es|ing)\b[^.]{0,60}?"
                   r"\b(all|entire|every|any existing|the contents of|list of)\b|"
-                  r"\bwith the contents of\b|\b(prior|previous|earlier) version\b|"
-                  r"\b(omit|omits|omitted)\b[^.]{0,40}\b(is|are|will be|gets|get) (removed|deleted|cleared)\b"),
+                  r"\bwith the contents of\b|\b(prior|previous|earlier) version\b|\b(omit|omits|omitted)\b"
+                  r"[^.]{0,40}\b(is|are|will be|gets|get) (removed|deleted|cleared)\b"),
     ("irreversible", r"\bcannot be undone\b|\birreversibl[ey]\b|\bcan ?not be (reversed|rolled back)\b|"
-                     r"\bcan only (grow|be increased|be set once|be (resized|scaled) up)\b|\bcannot be shrunk\b|"
-                     r"\bcan only be set once\b|\bpermanently (delet|remov|destroy|eras|lost)|"
+                     r"\bcan only (grow|be increased|be set once|be (resized|scaled) up)\b|"
+                     r"\bcannot be shrunk\b|\bpermanently (delet|remov|destroy|eras|lost)|"
                      r"\bto the latest\b[^.]{0,40}\bversion\b"),
     ("outage", r"\bforcefully\b|\bcuts? (the )?power\b|"
                r"\bwithout (giving|waiting for)\b[^.]{0,40}\bgraceful|\bhard reset\b|"
