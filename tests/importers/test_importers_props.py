@@ -33,9 +33,21 @@ def test_event_loader_agrees_with_pyyaml(data: object, flow: bool) -> None:
     "x: &y [1, 2]\nz: *y\n",
     "a: &x {b: 1}\ny: &y {b: 3, h: 2}\nf:\n  b: 7\n  <<: [*x, *y, {g: 1}]\n",
     "t: 2020-01-01\nn: ~\nb: yes\no: 0o17\nh: 0x1f\ns: !!str 12\n",
+    "root:\n  '<<': null\n",                 # a quoted `<<` is a plain key, not a merge
 ])
 def test_event_loader_anchors_merges_and_tags(text: str) -> None:
     assert load_yaml(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("a: 1\nc: {<<: 3}\n", 2), ("a: 1\nb:\n  <<: [1, 2]\n  c: 1\n", 3), ("a:\n  - <<\n", 2),
+])
+def test_merges_pyyaml_refuses_are_refused_with_their_line(text: str, line: int) -> None:
+    with pytest.raises(yaml.YAMLError):
+        yaml.safe_load(text)
+    with pytest.raises(InputError) as exc:
+        parse_data(text, "x.yaml")
+    assert exc.value.problems[0].line == line
 
 
 def test_unparsable_yaml_is_located() -> None:

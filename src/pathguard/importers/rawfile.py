@@ -22,6 +22,7 @@ _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _STR = "tag:yaml.org,2002:str"
 _NO_KEY = object()
+_MERGE = object()                 # the `<<` merge key, unquoted (a quoted "<<" is a plain key)
 
 
 def _scalar(event: Any) -> Any:
@@ -31,7 +32,7 @@ def _scalar(event: Any) -> Any:
     if tag in (None, "!", _STR):
         return event.value
     if tag == "tag:yaml.org,2002:merge":
-        return "<<"
+        return _MERGE
     build = _CONSTRUCTOR.yaml_constructors.get(tag)
     if build is None:
         raise yaml.constructor.ConstructorError(None, None, f"unknown tag {tag}", event.start_mark)
@@ -53,20 +54,24 @@ def load_yaml(text: str) -> Any:
 
     def add(value: Any, *, complete: bool) -> None:
         nonlocal root
+        if value is _MERGE and not (stack and isinstance(stack[-1], dict) and keys[-1] is _NO_KEY):
+            raise yaml.constructor.ConstructorError(None, None, "a merge key `<<` is only a mapping's key",
+                                                    event.start_mark)
         if not stack:
             root = value
         elif isinstance(stack[-1], list):
             stack[-1].append(value)
         elif keys[-1] is _NO_KEY:
             if isinstance(value, dict | list):
-                raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a scalar")
+                raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a scalar",
+                                                        event.start_mark)
             keys[-1] = value
         else:
             key, keys[-1] = keys[-1], _NO_KEY
-            if key != "<<":
+            if key is not _MERGE:
                 stack[-1][key] = value
             elif complete:
-                _merge(stack[-1], value)
+                _merge(stack[-1], value, event.start_mark)
             else:
                 merges.append((stack[-1], value))
 
@@ -86,7 +91,7 @@ def load_yaml(text: str) -> Any:
             done = stack.pop()
             keys.pop()
             if merges and merges[-1][1] is done:
-                _merge(*merges.pop())
+                _merge(*merges.pop(), event.start_mark)
         elif kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
             if kind is yaml.AliasEvent and event.anchor not in anchors:
                 raise yaml.composer.ComposerError(None, None, f"unknown alias {event.anchor}",
@@ -100,10 +105,15 @@ def load_yaml(text: str) -> Any:
     return root
 
 
-def _merge(target: dict[Any, Any], value: Any) -> None:
-    """YAML merge keys: keys already in `target` win, then earlier merged maps."""
-    for part in [value] if isinstance(value, dict) else value if isinstance(value, list) else ():
-        for k, v in part.items() if isinstance(part, dict) else ():
+def _merge(target: dict[Any, Any], value: Any, mark: Any) -> None:
+    """YAML merge keys: keys already in `target` win, then earlier merged maps; anything but a
+    mapping or a list of mappings is refused, as PyYAML refuses it."""
+    parts = [value] if isinstance(value, dict) else value if isinstance(value, list) else None
+    if parts is None or not all(isinstance(p, dict) for p in parts):
+        raise yaml.constructor.ConstructorError(None, None, "expected a mapping or list of mappings for "
+                                                "merging", mark)
+    for part in parts:
+        for k, v in part.items():
             target.setdefault(k, v)
 
 
