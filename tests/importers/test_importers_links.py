@@ -1,11 +1,13 @@
-"""Id links the way REST APIs reveal ids, and the sources they must never be taken from; and
-created ids kept apart from existing ones, down to the model checker's counterexample."""
+"""Id links the way REST APIs and MCP servers reveal ids, and the sources they must never be
+taken from; and created ids kept apart from existing ones, down to the model checker's
+counterexample."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pathguard.importers.draft import Draft
+from pathguard.importers.mcp import draft_from_mcp
 from pathguard.importers.openapi import draft_from_openapi
 from pathguard.importers.state import infer_destruction
 from pathguard.model.load import world_from_document
@@ -127,3 +129,37 @@ def test_a_counterexample_never_destroys_the_resource_it_just_created() -> None:
     assert hazard.trace == ["list_volumes", "delete_volume"]
     given = check(world, allow_everything(world), engine="explicit")
     assert given.hazards["volume_deleted"].trace == ["delete_volume"]
+
+
+def _tool(tool: str, description: str = "", required: tuple[str, ...] = (), read: bool = True,
+          **props: str) -> dict[str, Any]:
+    return {"name": tool, "description": description, "annotations": {"readOnlyHint": read},
+            "inputSchema": {"type": "object", "required": list(required),
+                            "properties": {k: {"type": "string", "description": v} for k, v in props.items()}}}
+
+
+def test_mcp_a_generic_input_is_the_thing_its_description_names() -> None:
+    eps = draft_from_mcp({"tools": [
+        _tool("pods_list", "List all the Pods in the cluster"),
+        _tool("pods_log", "Get the logs of a Pod", ("name",), name="Name of the Pod to get the logs from"),
+        _tool("runs_log", "Get logs of a run", ("name",), name="Name of the TaskRun to get logs from"),
+    ]}, "k.json").endpoints
+    assert eps["pods_log"].needs.keys() == {"pod_name"}            # not `log_name`
+    assert "pod_name" in eps["pods_list"].produces
+    assert eps["runs_log"].needs.keys() == {"log_name"}            # TaskRun is no known thing: its own noun
+
+
+def test_mcp_a_reader_told_an_id_or_merely_mentioning_a_thing_does_not_reveal_it() -> None:
+    eps = draft_from_mcp({"tools": [
+        _tool("pods_list", "List all the Pods in the cluster"),
+        _tool("pods_delete", "Delete a Pod", ("name",), read=False, name="Name of the Pod to delete"),
+        _tool("get_pod_performance", "CPU and memory use of one Pod", podName="Kubernetes Pod name"),
+        _tool("pipeline_logs", "Get logs of a pipeline. Use it without locating pods manually."),
+        _tool("pods_top", "List the CPU and memory use for the specified Kubernetes Pods", name="Pod name"),
+        _tool("describe_branch", "Get every object of a branch, including pods", podName="only this pod"),
+    ]}, "k.json").endpoints
+    assert eps["pods_delete"].needs.keys() == {"pod_name"}
+    producers = {name for name, ep in eps.items() if "pod_name" in ep.produces}
+    # told the pod's name (optional or not) / mentions pods without returning them: not producers;
+    # a listing's name filter and a describe of another object that returns pods: producers
+    assert producers == {"pods_list", "pods_top", "describe_branch"}

@@ -103,11 +103,12 @@ class _Index:
 
 
 def link(draft: Draft, needs: dict[str, list[Need]], records: dict[str, list[Record]],
-         reveals: dict[str, dict[str, str]] | None = None) -> None:
+         reveals: dict[str, dict[str, str]] | None = None, told: dict[str, set[str]] | None = None) -> None:
     """Fill `needs` and `produces` of every endpoint of `draft`, with evidence.
 
     `reveals` (MCP): endpoint -> noun -> evidence, for tools whose name or description
-    shows they list or search those things (tools/list has no output schema)."""
+    shows they list or search those things (tools/list has no output schema). `told`:
+    endpoint -> facts it may be given by an optional input, which it therefore never reveals."""
     info: dict[str, Need] = {}
     for name in draft.endpoints:
         for need in needs.get(name, ()):
@@ -119,7 +120,7 @@ def link(draft: Draft, needs: dict[str, list[Need]], records: dict[str, list[Rec
                 scope=tuple(dict.fromkeys(seen.scope + need.scope)))
     index = _Index(info)
     for name, ep in draft.endpoints.items():
-        own = {n.fact for n in needs.get(name, ())}
+        own = {n.fact for n in needs.get(name, ())} | (told or {}).get(name, set())
         found, kept = _revealed(records.get(name, ()), index, own)
         for fact, why in sorted(_named(reveals, name, index, own).items()):
             found.setdefault(fact, why)

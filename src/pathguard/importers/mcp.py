@@ -44,6 +44,12 @@ MAKE_VERBS = frozenset({"create", "install", "run", "rename", "add", "new", "ins
 _ALIASES = {"repo": "repository", "org": "organization", "db": "database"}
 _SAYS_ID = re.compile(r"\b(id|ids|identifier|uuid)\b", re.IGNORECASE)
 _SAYS_NAME = re.compile(r"\bname\b", re.IGNORECASE)
+#: Verbs of tools that list things (their identifier inputs are filters, not what they are told).
+_LISTS = frozenset({"list", "lists", "search", "searches", "find", "finds"})
+#: Verbs with which a description says a tool returns things.
+_RETURNS = ("list|lists|listing|return|returns|show|shows|get|gets|retrieve|retrieves|search|searches|find|"
+            "finds|describe|describes|include|includes|including|fetch|fetches|read|reads|view|views|"
+            "display|displays|enumerate|enumerates|contain|contains|with")
 
 
 def draft_from_mcp(data: Any, file: str, text: str | None = None) -> Draft:
@@ -93,7 +99,8 @@ def draft_from_mcp(data: Any, file: str, text: str | None = None) -> Draft:
         verb = next((w for w in ws if lifecycle_of(w)), None)
         if verb:
             verbs[name] = verb
-    link(draft, needs, records, _reveals(valid, readers, phrases, needs))
+    told = {name: _told(tool, draft.endpoints[name].resource, phrases[name]) for name, tool in valid.items()}
+    link(draft, needs, records, _reveals(valid, readers, phrases, needs), told)
     infer_lifecycles(draft, verbs)
     defaults = [ep.name for ep in draft.endpoints.values() if ep.from_default]
     if defaults:
@@ -222,7 +229,8 @@ def _identifiers(schema: dict[str, Any], resource: str, *, makes: bool, known: s
         parts = name.split("_")
         if name in naming.GENERIC:
             if not (makes and name in ("name", "slug", "key")):
-                out.append(Need(f"{resource}_{name}", (resource,), naming.GENERIC[name], why))
+                noun = _named_in(desc, name, known, tools) or resource
+                out.append(Need(f"{noun}_{name}", (noun,), naming.GENERIC[name], why))
             continue
         cut = next((i for i, p in enumerate(parts) if i and p in naming.ID_SUFFIX), None)
         if cut is not None:
@@ -236,6 +244,17 @@ def _identifiers(schema: dict[str, Any], resource: str, *, makes: bool, known: s
             suffix = "_id" if _SAYS_ID.search(desc) else "_name" if _SAYS_NAME.search(desc) else ""
             out.append(Need(f"{noun}{suffix}", (noun,), ("id", "name"), why))
     return out
+
+
+def _named_in(desc: str, field: str, known: set[str], tools: dict[str, dict[str, Any]]) -> str | None:
+    """The thing a generic input identifies when its description says so ("Name of the Pod to
+    get the logs from" -> pod), if some read tool knows that thing."""
+    m = re.match(rf"\s*(?:the\s+)?{field}\s+of\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z\s]*?)(?:\s+(?:to|from|in|"
+                 rf"that|which|whose|for|where)\b|[.,(]|$)", desc, re.IGNORECASE)
+    if not m:
+        return None
+    noun = _alias("_".join(naming.words(m.group(1).split()[-1])))    # "TaskRun" -> task_run, never run
+    return noun if noun in known or any(_mentions(t, noun) for t in tools.values()) else None
 
 
 def _mentions(tool: dict[str, Any], noun: str) -> str | None:
@@ -257,10 +276,38 @@ def _reveals(tools: dict[str, dict[str, Any]], readers: set[str], phrases: dict[
         for noun in sorted(wanted):
             if noun in nouns:
                 found[noun] = f"tool name shows it lists or reads `{noun}` (tools/list has no output schema)"
-            elif _mentions(tools[name], noun):
-                found[noun] = f"description mentions `{_mentions(tools[name], noun)}`"
+            elif _lists(tools[name], noun):
+                found[noun] = f"description says it returns `{_lists(tools[name], noun)}`"
         out[name] = found
     return out
+
+
+def _told(tool: dict[str, Any], resource: str, phrase: list[str]) -> set[str]:
+    """The identifiers of the objects its name reads that a tool may be told, required or not
+    (`kiali_get_pod_performance` takes a `podName`): it cannot be where an agent first learns
+    them. The identifier inputs of a listing are filters, so a listing is told nothing."""
+    said = naming.words(str(tool.get("description") or ""))[:1]
+    if set(naming.words(tool["name"]) + said) & _LISTS:
+        return set()
+    named = {_alias(w) for w in phrase} | {resource}
+    out = set()
+    for key in as_dict(as_dict(tool.get("inputSchema")).get("properties")):
+        ws = naming.snake(str(key)).split("_")
+        noun = _alias("_".join(ws[:-1])) if len(ws) > 1 else resource
+        if ws[-1] in naming.ID_SUFFIX and noun in named:
+            out.add(f"{noun}_{'id' if ws[-1] == 'ids' else ws[-1]}")
+    return out
+
+
+def _lists(tool: dict[str, Any], noun: str) -> str | None:
+    """The plural of `noun` when the tool's description says it returns them ("Lists all
+    branches", "returns the databases"), not merely mentions them."""
+    plural = _mentions(tool, noun)
+    if plural is None:
+        return None
+    said = re.search(rf"\b({_RETURNS})\b[^.]{{0,200}}\b{re.escape(plural.replace('_', ' '))}\b",
+                     str(tool.get("description") or ""), re.IGNORECASE)
+    return plural if said else None
 
 
 def _output_records(tool: dict[str, Any], resource: str) -> list[Record]:
