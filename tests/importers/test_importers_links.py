@@ -78,6 +78,26 @@ def test_references_reveal_ids_but_amounts_names_and_settings_do_not() -> None:
     assert "card_id" not in eps["list_charges"].produces                # a card's name is not its id
 
 
+def test_a_credential_value_is_not_a_reference_and_created_things_are_kept_apart() -> None:
+    """A Datadog `api_key` is the key itself, not the id of an `/api-keys` resource (that would
+    be `api_key_id`); `successfully_created_zones` are new zones, `created_by` an existing user."""
+    draft = spec({
+        "/api-keys/{id}": {"delete": {"operationId": "delete_api_key"}},
+        "/zones/{zone}": {"delete": {"operationId": "delete_zone"}},
+        "/users/{user_id}": {"delete": {"operationId": "delete_user"}},
+        "/exports": listing(obj(exports={"type": "array", "items": obj(
+            id=STRING, api_key=STRING, owner_api_key_id=STRING)}), "list_exports"),
+        "/requests/{id}/result": listing(obj(
+            successfully_created_zones={"type": "array", "items": STRING},
+            created_by=obj(user_id=STRING)), "request_result"),
+    })
+    eps = draft.endpoints
+    assert "owner_api_key_id" in eps["list_exports"].produces["api_key_id"]     # not `.api_key`
+    assert "zone" not in eps["request_result"].produces
+    assert any("kept apart from `zone`" in note for note in eps["request_result"].notes)
+    assert "user_id" in eps["request_result"].produces
+
+
 def test_action_lists_are_not_their_resource() -> None:
     """`GET /droplets/{id}/actions` lists actions: their ids are not droplet ids."""
     draft = spec({

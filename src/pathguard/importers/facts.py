@@ -49,6 +49,9 @@ class Record:
     scope: str = ""             # the literal path segment above the call's collection
 
 
+#: Last words of a field that carries a credential's value (a Datadog `api_key` is the key
+#: itself), never a reference to the resource of that name; its id is `api_key_id`.
+_SECRETS = frozenset({"key", "token", "secret", "password", "passphrase", "credential"})
 #: Field names too common to be read as a reference to a resource of that name.
 _GENERIC_FIELDS = frozenset({"id", "uuid", "name", "type", "key", "slug", "label", "status", "value",
                              "number", "version", "state", "kind", "role", "email", "description"})
@@ -75,7 +78,8 @@ class _Index:
                 self.by_noun[noun].append(fact)
             own_fact = [fact] if fact not in _GENERIC_FIELDS else []
             for noun in need.refs or need.nouns:
-                bare = [noun] if noun not in _GENERIC_FIELDS else []
+                secret = noun.rsplit("_", 1)[-1] in _SECRETS
+                bare = [noun] if noun not in _GENERIC_FIELDS and not secret else []
                 for name in (*own_fact, f"{noun}_id", f"{noun}_uuid", *bare):
                     self.scalar[name].append((fact, noun))
                 if fact.endswith(("_id", "_uuid")):

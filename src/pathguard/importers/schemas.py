@@ -152,7 +152,7 @@ class Schemas:
                           creates=self._creates, scope=self._scope))
         for key in sorted(shape.lists):
             # a list of scalars names what its key says (`names: [...]`, `instances: [ids]`)
-            out.append(Record(singular(key), frozenset({ITEM}), where=f"{where}.{key}[]",
+            out.append(Record(singular(key), frozenset({ITEM}), where=f"{where}.{key}[]", created=_fresh(key),
                               own=singular(key) == self._noun, creates=self._creates, scope=self._scope))
         if depth >= _MAX_DEPTH:
             return
@@ -163,7 +163,8 @@ class Schemas:
             else:
                 sub = self.shape(child)
                 child_owner = singular(name) if sub is not None and sub.names_something else ""
-            keeps = created and (depth == 0 or kind == "list" or same_noun(child_owner, owner))
+            nested = depth == 0 or kind == "list" or same_noun(child_owner, owner)
+            keeps = _fresh(key) or (created and nested)
             at = f"{where}.{key}" + ("[]" if kind == "list" else "")
             self._walk(child, at, child_owner, depth + 1, out=out, created=keeps, listing=listing)
             if depth == 0 and listing and object_lists == [(key, name, kind, child)] and \
@@ -192,3 +193,11 @@ class Schemas:
         return Flag(snake(key), kind if isinstance(kind, str) else None,
                     description or str(node.get("description") or ""),
                     tuple(self.refs.enum_of(node)), bool(node.get("readOnly")))
+
+
+def _fresh(key: str) -> bool:
+    """A field that names objects some call created (`successfully_created_zones`,
+    `created_resources`), not the creator or the time (`created_by`, `created_at`)."""
+    ws = snake(key).split("_")
+    at = ws.index("created") if "created" in ws else -1
+    return 0 <= at < len(ws) - 1 and ws[at + 1] not in ("by", "at", "on", "date", "time", "timestamp", "from")
