@@ -125,6 +125,12 @@ _EXEC = {"command": {"type": "array", "items": {"type": "string"}}, "timeout": {
     ("/volumes/{id}/resize", "post", "Resize a volume", "Volumes can only be resized up.", {}, "irreversible"),
     ("/manifests/{id}", "put", "Apply a manifest",
      "Any field the new manifest omits is removed from the object.", {}, "data-loss"),
+    ("/virtualMachines/{vm}/deallocate", "post", "", "Shuts down the machine and releases its compute.", {},
+     "outage"),
+    ("/virtualMachines/{vm}/powerOff", "post", "The operation to power off a virtual machine.", "", {}, "outage"),
+    ("/accounts/{id}/close", "post", "Close account", "", {}, "irreversible"),
+    ("/repos/{owner}/{repo}/git/refs/{ref}", "patch", "Update a reference", "", {"sha": {"type": "string"}, "force": {
+        "type": "boolean", "description": "Leaving this out makes sure you're not overwriting work."}}, "data-loss"),
 ])
 def test_outages_commands_and_one_way_growth(path: str, method: str, summary: str, description: str,
                                              props: dict[str, Any], klass: str) -> None:
@@ -143,6 +149,9 @@ def test_outages_commands_and_one_way_growth(path: str, method: str, summary: st
      "If you are resizing the Disk to a smaller size, it must hold its files.", {}),
     ("/instances/{id}/extend", "post", "Extend the trial", "", {}),     # not storage
     ("/manifests/{id}", "put", "Apply a manifest", "Fields you omit keep their values.", {}),
+    ("/repos/{o}/{r}/issues/{n}/close", "post", "Close an issue", "", {}),
+    ("/repos/{o}/{r}/git/refs/{ref}", "patch", "Update a reference", "",
+     {"force": {"type": "boolean", "description": "Skip the fast-forward check."}}),
 ])
 def test_what_the_new_rules_leave_alone(path: str, method: str, summary: str, description: str,
                                         props: dict[str, Any]) -> None:

@@ -69,6 +69,8 @@ def verb_class(ws: list[str], context: set[str]) -> tuple[str, str] | None:
     found: list[tuple[str, str]] = []
     for w in ws:
         klass = vocab.VERB_CLASS.get(w)
+        if w == "close" and context & vocab.CLOSABLE:
+            klass = "irreversible"                        # close an account, not an issue
         if w in vocab.MONEY_VERBS:
             if context & vocab.PAYMENT_WORDS:
                 klass = "money"
@@ -110,7 +112,8 @@ def classify(s: Signals) -> Verdict:
         return Verdict("credential", cred)
     # `POST /payments/{id}/refunds` creates a refund, but "Record refund for invoice" writes one down
     bookkeeping = bool(first) and first[0] in ("record", "log", "note", "track", "list", "get", "search")
-    tail = [naming.singular(s.tail)] if s.tail and s.method not in ("get", "tool") and not bookkeeping else []
+    tail = [naming.singular("_".join(_norm(s.tail)))] if s.tail and s.method not in ("get", "tool") and \
+        not bookkeeping else []
     hit = verb_class(s.verb_words + first + tail, context)
     if hit:
         return Verdict(hit[0], f"verb `{hit[1]}`")
@@ -212,6 +215,9 @@ def _flag(s: Signals) -> tuple[str, str] | None:
             continue
         if f.name in vocab.SWITCH_FLAGS and s.on_item and s.top_level and s.method in ("put", "patch"):
             return "outage", f"flag `{f.name}: false` switches the whole resource off"
+        said = vocab.OVERWRITES.search(f.description)
+        if said:
+            return "data-loss", f"flag `{f.name}`: “{said.group(0)}”"     # `force`: "... overwriting work"
         name = words(f.name)
         hit = verb_class(name[:1], set())
         if hit and hit[0] in ("delete", "data-loss") and not set(name[1:]) & _GUARDS:

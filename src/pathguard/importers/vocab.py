@@ -27,7 +27,14 @@ VERB_CLASS = {
     "invalidate": "credential",
     "halt": "outage", "shutdown": "outage", "poweroff": "outage", "stop": "outage", "kill": "outage",
     "disrupt": "outage", "disruption": "outage", "cordon": "outage", "drain": "outage",
+    "deallocate": "outage",
 }
+#: Objects that `close` ends for good (an account), unlike an issue or a pull request.
+CLOSABLE = frozenset({"account", "accounts"})
+#: What the description of a boolean input says when setting it overwrites or discards data
+#: (`force`: "leaving this out ... will make sure you're not overwriting work").
+OVERWRITES = re.compile(r"\boverwrit(e|es|ing)\b[^.]{0,30}\b(work|data|changes|commits|history|existing)\b|"
+                        r"\bdiscard(s|ing)?\b[^.]{0,30}\b(data|changes|commits|history)\b", re.IGNORECASE)
 
 #: A call that runs whatever it is given (`exec` with a `command`, `run_sql`) may destroy anything:
 #: its verbs, and the inputs that carry what it runs.
