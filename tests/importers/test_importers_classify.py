@@ -195,6 +195,23 @@ def test_mcp_hints_are_cross_checked() -> None:
     assert eps["list_tables"].kind == "read"
 
 
+def test_mcp_tools_that_overwrite_wipe_or_run_what_they_are_given() -> None:
+    schema = {"type": "object", "properties": {"query": {"type": "string"}}}
+    eps = tools(
+        {"name": "write_file", "description": "Create a new file or completely overwrite an existing file.",
+         "annotations": {"readOnlyHint": False, "destructiveHint": True}},
+        {"name": "flushdb", "description": "Remove all keys from the current database"},
+        {"name": "apply_migration", "description": "Applies a migration to the database.", "inputSchema": schema},
+        {"name": "copy_file", "description": "Copy a file. It will not overwrite an existing file."},
+        {"name": "remove_labels", "description": "Remove all labels from an issue."},
+        {"name": "update_image", "description": "You can't give an empty list to delete all images."},
+    )
+    assert eps["write_file"].klass == "data-loss"
+    assert eps["flushdb"].klass == "data-loss"
+    assert eps["apply_migration"].klass == "data-loss"
+    assert not any(eps[n].destructive for n in ("copy_file", "remove_labels", "update_image"))
+
+
 @pytest.mark.parametrize(("name", "resource"), [
     ("rebase_branch", "branch"), ("pods_delete", "pod"), ("merge_pull_request", "pull_request"),
     ("get_database_tables", "table"), ("list_payment_intents", "payment_intent"), ("drop-collection", "collection"),

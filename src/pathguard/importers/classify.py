@@ -130,9 +130,12 @@ def classify(s: Signals) -> Verdict:
         return Verdict("data-loss", "rewrites every matching record (`many`/`all`)")
     text = f"{s.summary}. {s.description}"
     for klass, pattern in vocab.PHRASES:
-        m = pattern.search(text)
-        sentence = text[m.start():].split(".", 1)[0] if m else ""
-        if m and not (klass == "data-loss" and set(words(sentence)) & vocab.LINK_OBJECTS):
+        for m in pattern.finditer(text):
+            sentence = text[m.start():].split(".", 1)[0]
+            if klass == "data-loss" and set(words(sentence)) & vocab.LINK_OBJECTS:
+                continue
+            if vocab.NEGATED.search(text[max(0, m.start() - 48):m.start()]):
+                continue                                  # "will not overwrite existing files"
             return Verdict(klass, f"description says “{m.group(0).strip()}”")
     if s.method == "delete":
         return Verdict("delete", "method DELETE")

@@ -38,7 +38,7 @@ OVERWRITES = re.compile(r"\boverwrit(e|es|ing)\b[^.]{0,30}\b(work|data|changes|c
 
 #: A call that runs whatever it is given (`exec` with a `command`, `run_sql`) may destroy anything:
 #: its verbs, and the inputs that carry what it runs.
-EXEC_VERBS = frozenset({"run", "exec", "execute", "eval"})
+EXEC_VERBS = frozenset({"run", "exec", "execute", "eval", "apply"})
 EXEC_INPUTS = frozenset({"sql", "command", "commands", "cmd", "script", "code", "shell", "query",
                          "statement", "statements", "transaction", "exec"})
 
@@ -134,7 +134,11 @@ _PHRASES = (
                   r"\b(deletes|removes|erases) all (existing|of|the)\b|"
                   r"\breplac(e|es|ing)\b[^.]{0,60}?"
                   r"\b(all|entire|every|any existing|the contents of|list of)\b|"
-                  r"\bwith the contents of\b|\b(prior|previous|earlier) version\b|\b(omit|omits|omitted)\b"
+                  r"\bwith the contents of\b|\b(prior|previous|earlier) version\b|"
+                  r"\boverwrit(e|es|ing) (an |any |the )?existing (file|object|data|content|record)s?\b|"
+                  r"\boverwrit(e|es|ing)\b[^.]{0,30}\bwithout warning\b|"
+                  r"\b(delete|remove|erase|drop|purge)s? (all|every|everything)\b|"
+                  r"\b(omit|omits|omitted)\b"
                   r"[^.]{0,40}\b(is|are|will be|gets|get) (removed|deleted|cleared)\b"),
     ("irreversible", r"\bcannot be undone\b|\birreversibl[ey]\b|\bcan ?not be (reversed|rolled back)\b|"
                      r"\bcan only (grow|be increased|be set once|be (resized|scaled) up)\b|"
@@ -145,6 +149,8 @@ _PHRASES = (
                r"\bwill be unavailable\b"),
     ("credential", r"\binvalidates? all\b[^.]{0,30}\btokens?\b"),
 )
+#: Words just before a phrase that deny it ("will not overwrite existing files").
+NEGATED = re.compile(r"\b(not|never|without|no|cannot)\b[^.,;]*$|n['’]t\b[^.,;]*$", re.IGNORECASE)
 #: Phrases of a description that say what a call destroys. Checked in this order.
 PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (klass, re.compile(rx, re.IGNORECASE)) for klass, rx in _PHRASES)
