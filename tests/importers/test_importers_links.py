@@ -120,6 +120,26 @@ def test_two_collections_of_the_same_name_stay_apart() -> None:
     assert "cluster_id" not in draft.endpoints["list_storage_clusters"].produces
 
 
+def test_a_generic_parameter_names_its_collections_object_and_settings_lists_name_nothing() -> None:
+    """`{service-name}` under `/dbaas-postgres/` and under `/dbaas-kafka/` are two things; a
+    list of domain names inside a settings object is not a list of DNS domains."""
+    named = obj(name=STRING, settings=obj(allowed_domains={"type": "array", "items": STRING}))
+    draft = spec({
+        "/dbaas-postgres/{name}": listing(named, "get_postgres"),
+        "/dbaas-kafka/{name}": listing(named, "get_kafka"),
+        "/dbaas-postgres/{service-name}/database/{database-name}": {"delete": {"operationId": "drop_pg_db"}},
+        "/dbaas-kafka/{service-name}/topic/{topic-name}": {"delete": {"operationId": "drop_topic"}},
+        "/dbaas-service": listing(obj(services={"type": "array", "items": obj(name=STRING)}), "list_services"),
+        "/dns-domain/{domain-id}": {"delete": {"operationId": "delete_domain"}},
+    })
+    eps = draft.endpoints
+    assert eps["drop_pg_db"].needs.keys() == {"dbaas_postgre_name", "database_name"}
+    assert eps["drop_topic"].needs.keys() == {"dbaas_kafka_name", "topic_name"}
+    assert {"dbaas_postgre_name", "dbaas_kafka_name"} <= eps["list_services"].produces.keys()
+    assert "dbaas_kafka_name" not in eps["get_postgres"].produces
+    assert not {"dns_domain_id", "domain_id"} & eps["get_postgres"].produces.keys()
+
+
 def _volumes() -> Draft:
     volume = {"$ref": "#/components/schemas/Volume"}
     return spec({

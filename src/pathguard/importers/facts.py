@@ -47,6 +47,7 @@ class Record:
     own: bool = False           # the objects of the call's own collection
     creates: str = ""           # the noun this call creates, if it creates one
     scope: str = ""             # the literal path segment above the call's collection
+    exact: bool = False         # `owner` names its objects only whole (`allowed_domain` is no `domain`)
 
 
 #: Last words of a field that carries a credential's value (a Datadog `api_key` is the key
@@ -91,7 +92,8 @@ class _Index:
 
     def own(self, record: Record) -> list[str]:
         """Facts whose nouns name `record`'s objects (`vke_cluster` objects are clusters)."""
-        return [f for noun in suffixes(record.owner) for f in self.by_noun.get(noun, ())]
+        nouns = [record.owner] if record.exact else suffixes(record.owner)
+        return [f for noun in nouns for f in self.by_noun.get(noun, ())]
 
     def refs(self, record: Record) -> list[tuple[str, str, str]]:
         """(field, fact, noun) of the fields of `record` that refer to something."""

@@ -5,7 +5,9 @@
 - `{volume_id}`, `{linodeId}` are ids of their stem; a stem that gives the segment's noun a
   role is that noun (`{destination_cluster_id}` under `/clusters/` is `cluster_id`), and so is a
   stem the segment's noun qualifies (`{domain-id}` under `/dns-domain/` is `dns_domain_id`); a
-  stem that is a more specific noun stays itself (`{firewall-rule-id}` under `/rules/`).
+  stem that is a more specific noun stays itself (`{firewall-rule-id}` under `/rules/`), and a
+  stem that only says "the thing" is the segment's noun (`{service-name}` under
+  `/dbaas-postgres/` is `dbaas_postgre_name`, apart from the same parameter under `/dbaas-kafka/`).
   References from other objects are read by the stem only (`{vke-id}` under `/clusters/` is
   not any object's `cluster_id`).
 - `{intent}` under `/payment_intents/`, `{zone}` under `/zones/` are the resource itself: its
@@ -27,6 +29,9 @@ from pathguard.importers.refs import as_dict
 from pathguard.importers.schemas import Schemas
 
 _SAYS_ID = re.compile(r"\b(id|ids|identifier|uuid)\b", re.IGNORECASE)
+#: Stems that say only "the thing" (`{service-name}`, `{resource-id}`): under a collection they
+#: name that collection's object, and stay apart from the same parameter under another one.
+GENERIC_THINGS = frozenset({"service", "resource", "object", "item", "entity", "record"})
 #: Words that give a noun a role without making it another kind of thing.
 ROLE_WORDS = frozenset({"source", "destination", "target", "parent", "child", "primary", "standby",
                         "secondary", "new", "old", "current", "default", "base", "head", "temporary",
@@ -57,7 +62,7 @@ def path_needs(schemas: Schemas, segs: list[Any], params: list[dict[str, Any]], 
             else resource
         said = f"{p.get('description') or ''} {schema.get('description') or ''} {schema.get('format') or ''}"
         need = identifier(seg.text, noun, f"path parameter `{{{seg.text}}}`",
-                          says_id=bool(_SAYS_ID.search(said)))
+                          says_id=bool(_SAYS_ID.search(said)), under=before is not None and not before.param)
         out.append(replace(need, scope=(scope_of(segs, i),)))
     if body is not None:
         props = schemas.refs.properties(body)
@@ -79,8 +84,10 @@ def is_identifier(param: str, schema: dict[str, Any]) -> bool:
         bool(ws) and (ws[-1] in naming.ID_SUFFIX or naming.snake(param) in naming.GENERIC))
 
 
-def identifier(param: str, noun: str, evidence: str, *, scoped: bool = True, says_id: bool = False) -> Need:
-    """The fact `param` names, found under the segment `noun` (see the module docstring)."""
+def identifier(param: str, noun: str, evidence: str, *, scoped: bool = True, says_id: bool = False,
+               under: bool = False) -> Need:
+    """The fact `param` names, found under the segment `noun` (see the module docstring);
+    `under`: `noun` is the literal collection segment right before the parameter."""
     name = naming.snake(param)
     if name in naming.GENERIC:
         return Need(name if name == noun else f"{noun}_{name}", (noun,), naming.GENERIC[name], evidence)
@@ -96,6 +103,8 @@ def identifier(param: str, noun: str, evidence: str, *, scoped: bool = True, say
             return Need(f"{noun}_{suffix}", nouns, carriers, evidence, refs=(noun,))
         if scoped and stem.endswith("_" + noun):
             return Need(f"{stem}_{suffix}", (stem,), carriers, evidence)
+        if under and stem in GENERIC_THINGS:  # `{service-name}` under `/dbaas-postgres/`
+            return Need(f"{noun}_{suffix}", (noun, stem), carriers, evidence, refs=(noun,))
         nouns = (noun, stem) if scoped else (stem,)
         return Need(f"{stem}_{suffix}", tuple(dict.fromkeys(nouns)), carriers, evidence, refs=(stem,))
     if scoped and (name == noun or noun.endswith("_" + name) or name.endswith("_" + noun)):

@@ -151,9 +151,11 @@ class Schemas:
         out.append(Record(owner, shape.scalars, shape.lists, where, created, own=owner == self._noun,
                           creates=self._creates, scope=self._scope))
         for key in sorted(shape.lists):
-            # a list of scalars names what its key says (`names: [...]`, `instances: [ids]`)
+            # a list of scalars names what its key says (`names: [...]`, `instances: [ids]`); in a
+            # settings object (no owner) only exactly (`ssh_keys`, never `allowed_domains`)
             out.append(Record(singular(key), frozenset({ITEM}), where=f"{where}.{key}[]", created=_fresh(key),
-                              own=singular(key) == self._noun, creates=self._creates, scope=self._scope))
+                              own=singular(key) == self._noun, creates=self._creates, scope=self._scope,
+                              exact=not owner))
         if depth >= _MAX_DEPTH:
             return
         object_lists = [c for c in shape.children if c[2] == "list"]
