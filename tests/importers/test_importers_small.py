@@ -88,6 +88,9 @@ def test_json_openapi_and_circular_refs(tmp_path: Path) -> None:
     ("/v2/apps/{app_id}/rollback/validate", ("app", "validate")),
     ("/v2/registry/{registry_name}/garbage-collection", ("registry", "garbage_collection")),
     ("/v2/registry/{registry_name}/repositories", ("repository", None)),
+    ("/v2/add-ons/saas", ("saas", None)),                    # `add-ons` is a noun, not `add`
+    ("/v1/plug-ins/{id}/check-ins", ("check_in", None)),
+    ("/groups/{id}/add_members", ("group", "add_members")),
 ])
 def test_resource_of_path(path: str, expected: tuple[str, str | None]) -> None:
     assert resource_of(path, "post") == expected

@@ -101,9 +101,14 @@ def resource_of(path: str, method: str = "get") -> tuple[str, str | None]:
     return naming.singular(naming.snake(segs[literal[-1]].text)), verb
 
 
+#: Particles that make a verb a noun (`add-ons`, `set-ups`, `plug-ins`, `check-ins`).
+_PARTICLES = frozenset({"on", "ons", "up", "ups", "in", "ins", "out", "outs"})
+
+
 def _is_action(segment: str) -> bool:
     ws = segment.split("_")
-    return segment in naming.VERBS or bool(lifecycle_of(segment)) or (len(ws) > 1 and ws[0] in naming.VERBS)
+    return segment in naming.VERBS or bool(lifecycle_of(segment)) or (
+        len(ws) > 1 and ws[0] in naming.VERBS and not set(ws[1:]) <= _PARTICLES)
 
 
 def draft_from_openapi(data: Any, file: str, text: str | None = None) -> Draft:
