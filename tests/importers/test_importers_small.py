@@ -100,6 +100,7 @@ def test_a_singular_segment_after_an_id_is_an_action_only_for_changes() -> None:
     assert resource_of("/v2/apps/{app_id}/promote", "post") == ("app", "promote")
     assert resource_of("/v2/apps/{app_id}/health", "get") == ("health", None)
     assert resource_of("/apps/{app_name}/machines/{machine_id}/lease", "delete") == ("lease", None)
+    assert resource_of("/{apiVersion}/account", "put") == ("account", None)     # a version is no id
 
 
 @pytest.mark.parametrize(("word", "expected"), [

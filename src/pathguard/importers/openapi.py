@@ -86,7 +86,7 @@ def resource_of(path: str, method: str = "get") -> tuple[str, str | None]:
     if literal and literal[-1] == len(segs) - 1:
         last, before = naming.snake(segs[-1].text), segs[-2] if len(segs) > 1 else None
         after_action = before is not None and not before.param and _is_action(naming.snake(before.text))
-        after_id = before is not None and before.param
+        after_id = before is not None and before.param and "version" not in naming.words(before.text)
         if segs[-1].action or _is_action(last) or after_action or (
                 method in ("post", "put", "patch") and after_id and naming.singular(last) == last):
             verb = last
@@ -106,6 +106,8 @@ _PARTICLES = frozenset({"on", "ons", "up", "ups", "in", "ins", "out", "outs"})
 
 
 def _is_action(segment: str) -> bool:
+    """A verb (`reboot`) or a verb phrase (`reset_password`), not a noun made of a verb and a
+    particle (`add_ons`)."""
     ws = segment.split("_")
     return segment in naming.VERBS or bool(lifecycle_of(segment)) or (
         len(ws) > 1 and ws[0] in naming.VERBS and not set(ws[1:]) <= _PARTICLES)
