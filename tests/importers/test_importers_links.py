@@ -203,3 +203,16 @@ def test_mcp_a_reader_told_an_id_or_merely_mentioning_a_thing_does_not_reveal_it
     # told the pod's name (optional or not) / mentions pods without returning them: not producers;
     # a listing's name filter and a describe of another object that returns pods: producers
     assert producers == {"pods_list", "pods_top", "describe_branch"}
+
+
+def test_mcp_links_read_only_the_start_of_a_description() -> None:
+    """What a tool returns is said at the start; a hostile megabyte of description is not read
+    for links (each linked noun would scan it again)."""
+    padding = "It helps. " * 500
+    eps = draft_from_mcp({"tools": [
+        _tool("get_status", padding + "It lists all the Pods."),
+        _tool("pods_show", "Lists all the Pods. " + padding),
+        _tool("pods_delete", "Delete a Pod", ("name",), read=False, name="Name of the Pod to delete"),
+    ]}, "k.json").endpoints
+    assert "pod_name" in eps["pods_show"].produces
+    assert "pod_name" not in eps["get_status"].produces

@@ -44,6 +44,8 @@ MAKE_VERBS = frozenset({"create", "install", "run", "rename", "add", "new", "ins
 _ALIASES = {"repo": "repository", "org": "organization", "db": "database"}
 _SAYS_ID = re.compile(r"\b(id|ids|identifier|uuid)\b", re.IGNORECASE)
 _SAYS_NAME = re.compile(r"\bname\b", re.IGNORECASE)
+#: Characters of a description read for links.
+_SAID = 4000
 #: Verbs of tools that list things (their identifier inputs are filters, not what they are told).
 _LISTS = frozenset({"list", "lists", "search", "searches", "find", "finds"})
 #: Verbs with which a description says a tool returns things.
@@ -257,9 +259,15 @@ def _named_in(desc: str, field: str, known: set[str], tools: dict[str, dict[str,
     return noun if noun in known or any(_mentions(t, noun) for t in tools.values()) else None
 
 
+def _said(tool: dict[str, Any]) -> str:
+    """The start of a tool's description, where it says what it works on: linking reads no
+    further, so a hostile megabyte of description costs no more than a normal one."""
+    return str(tool.get("description") or "")[:_SAID]
+
+
 def _mentions(tool: dict[str, Any], noun: str) -> str | None:
     """The plural of `noun` when the tool's description mentions it (`... projects, and branches`)."""
-    text = str(tool.get("description") or "")
+    text = _said(tool)
     for plural in {noun + "s", noun + "es", noun[:-1] + "ies" if noun.endswith("y") else noun + "s"}:
         if re.search(rf"\b{re.escape(plural.replace('_', ' '))}\b", text, re.IGNORECASE):
             return plural
@@ -286,7 +294,7 @@ def _told(tool: dict[str, Any], resource: str, phrase: list[str]) -> set[str]:
     """The identifiers of the objects its name reads that a tool may be told, required or not
     (`kiali_get_pod_performance` takes a `podName`): it cannot be where an agent first learns
     them. The identifier inputs of a listing are filters, so a listing is told nothing."""
-    said = naming.words(str(tool.get("description") or ""))[:1]
+    said = naming.words(_said(tool)[:64])[:1]
     if set(naming.words(tool["name"]) + said) & _LISTS:
         return set()
     named = {_alias(w) for w in phrase} | {resource}
@@ -306,7 +314,7 @@ def _lists(tool: dict[str, Any], noun: str) -> str | None:
     if plural is None:
         return None
     said = re.search(rf"\b({_RETURNS})\b[^.]{{0,200}}\b{re.escape(plural.replace('_', ' '))}\b",
-                     str(tool.get("description") or ""), re.IGNORECASE)
+                     _said(tool), re.IGNORECASE)
     return plural if said else None
 
 
