@@ -211,8 +211,8 @@ def test_mcp_links_read_only_the_start_of_a_description() -> None:
     padding = "It helps. " * 500
     eps = draft_from_mcp({"tools": [
         _tool("get_status", padding + "It lists all the Pods."),
-        _tool("pods_show", "Lists all the Pods. " + padding),
+        _tool("get_overview", "Lists all the Pods. " + padding),
         _tool("pods_delete", "Delete a Pod", ("name",), read=False, name="Name of the Pod to delete"),
     ]}, "k.json").endpoints
-    assert "pod_name" in eps["pods_show"].produces
+    assert "pod_name" in eps["get_overview"].produces
     assert "pod_name" not in eps["get_status"].produces
