@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from corekit import policy_of, run_calls, world_of
 
@@ -17,7 +15,7 @@ ALLOW, APPROVAL, DENY = Effect.ALLOW, Effect.APPROVAL, Effect.DENY
 
 def effect(policy_text: str, history: list[str], call: str, **session: object) -> Effect:
     policy = policy_of(policy_text, W)
-    state = replace(run_calls(policy, history), **session)
+    state = run_calls(policy, history)._replace(**session)
     return decide(W, policy, state, call).effect
 
 
@@ -109,7 +107,7 @@ def test_session_closes_for_good_at_max_actions():
     policy = policy_of(text, W)
     state = run_calls(policy, ["list_volumes"] * 3)
     assert state.closed
-    d = decide(W, policy, replace(state, window_actions=0), "list_volumes")
+    d = decide(W, policy, state._replace(window_actions=0), "list_volumes")
     assert d.effect is DENY and d.reasons[0].layer == "closed"
 
 
@@ -118,7 +116,7 @@ def test_window_counts_drive_the_budget_and_session_counts_drive_when():
     policy = policy_of(text, W)
     state = run_calls(policy, ["scale_service"])
     assert decide(W, policy, state, "scale_service").effect is DENY
-    expired = replace(state, window_actions=0, window_writes=0)
+    expired = state._replace(window_actions=0, window_writes=0)
     assert decide(W, policy, expired, "scale_service").effect is ALLOW
     assert decide(W, policy, expired, "list_volumes").effect is APPROVAL
 

@@ -137,7 +137,7 @@ def test_decision_is_the_most_restrictive_of_the_layers(data):
         state = SessionState.root(policy)
         for h in history:
             state = executed(policy, state, policy.plans[h])
-        return state.__class__(**{**{f: getattr(state, f) for f in state.__slots__}, "review": review})
+        return state._replace(review=review)
 
     expected = max(decide(world, p, state_for(p), call).effect for p in alone)
     if review and world.by_name[call].kind != "read":

@@ -31,7 +31,7 @@ one: the reachable worlds are exactly those of the real sliding window. A
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
@@ -59,7 +59,7 @@ SPAWN_DECISION = Decision(Effect.ALLOW, (Reason("subagents", "spawn", "subagents
 _SCALARS = frozenset({"actions", "reads", "writes", "deletes", "critical", "window_actions",
                       "window_writes", "window_critical"})
 _TOTALS = ("actions", "reads", "writes", "deletes", "critical")
-_FIELDS = tuple(f.name for f in fields(SessionState))
+_FIELDS = SessionState._fields
 _VALUES = attrgetter(*_FIELDS)
 
 

