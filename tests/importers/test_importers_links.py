@@ -109,6 +109,22 @@ def test_action_lists_are_not_their_resource() -> None:
     assert set(draft.endpoints["list_droplet_actions"].produces) == {"action_id"}
 
 
+def test_a_parameter_named_after_its_collection_and_a_field_is_that_field() -> None:
+    """`{paymentPspReference}` under `/payments/` is the `pspReference` of payment objects,
+    wherever they are listed (here: inside a checkout session)."""
+    draft = spec({
+        "/sessions/{sessionId}": listing(obj(id=STRING, payments={"type": "array", "items": obj(
+            pspReference=STRING, amount={"type": "integer"})}), "get_session"),
+        "/payments/{paymentPspReference}/refunds": {"post": {"operationId": "refund"}},
+        "/orders": listing(obj(orders={"type": "array", "items": obj(reference=STRING)}), "list_orders"),
+    })
+    eps = draft.endpoints
+    assert eps["refund"].needs.keys() == {"payment_psp_reference"}
+    assert eps["get_session"].produces["payment_psp_reference"] == \
+        "response 200.payments[].psp_reference (the payment object)"
+    assert "payment_psp_reference" not in eps["list_orders"].produces     # an order's reference is not it
+
+
 def test_two_collections_of_the_same_name_stay_apart() -> None:
     clusters = obj(clusters={"type": "array", "items": obj(id=STRING)})
     draft = spec({

@@ -13,6 +13,8 @@
 - `{intent}` under `/payment_intents/`, `{zone}` under `/zones/` are the resource itself: its
   id when the parameter says it is an id (`format: uuid`, "ID of the ..."), else its name
   (carried by a field of that name, `name`, `slug`, ...).
+- a parameter named after the segment's noun and one of its fields (`{paymentPspReference}`
+  under `/payments/`) is carried by that field of the segment's objects (`psp_reference`);
 - anything else (`{username}` under `/members/`) is its own fact, carried by a field of its
   name on the segment's objects (`members[].username`).
 """
@@ -111,5 +113,8 @@ def identifier(param: str, noun: str, evidence: str, *, scoped: bool = True, say
         if says_id:
             return Need(f"{noun}_id", (noun,), ("id", "uuid", ITEM), evidence)
         return Need(name, (noun,), tuple(dict.fromkeys((name, noun, *naming.NAMING_FIELDS))), evidence)
+    if scoped and name.startswith(noun + "_"):  # `{paymentPspReference}` under `/payments/`: a field
+        field = name[len(noun) + 1:]             # of the payment objects, `psp_reference`
+        return Need(name, (noun,), tuple(dict.fromkeys((name, field))), evidence)
     nouns = (noun, naming.singular(name)) if scoped else (naming.singular(name),)
     return Need(name, tuple(dict.fromkeys(nouns)), tuple(dict.fromkeys((name, parts[-1]))), evidence)
