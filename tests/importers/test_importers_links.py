@@ -125,6 +125,18 @@ def test_a_parameter_named_after_its_collection_and_a_field_is_that_field() -> N
     assert "payment_psp_reference" not in eps["list_orders"].produces     # an order's reference is not it
 
 
+def test_an_objects_field_named_like_the_parameter_carries_it() -> None:
+    draft = spec({
+        "/apps/{id}/origins": listing(obj(results={"type": "array", "items": obj(
+            origin_key=STRING, name=STRING)}), "list_origins"),
+        "/apps/{id}/origins/{origin_key}": {"delete": {"operationId": "delete_origin"}},
+    })
+    eps = draft.endpoints
+    assert eps["delete_origin"].needs.keys() == {"app_id", "origin_key"}
+    assert eps["list_origins"].produces["origin_key"] == \
+        "response 200.results[].origin_key (the origin object)"
+
+
 def test_two_collections_of_the_same_name_stay_apart() -> None:
     clusters = obj(clusters={"type": "array", "items": obj(id=STRING)})
     draft = spec({

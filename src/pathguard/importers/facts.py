@@ -189,11 +189,14 @@ def _where(record: Record, field: str) -> str:
 
 
 def _carrier(record: Record, need: Need) -> str | None:
-    """The field of `record` that carries `need`: one of its carriers, or for an id of an
-    object that has no `id`, its own `<thing>_id` field or else its `name`."""
+    """The field of `record` that carries `need`: one of its carriers, a field of the object
+    named like the fact, or for an id of an object that has no `id`, its own `<thing>_id` field
+    or else its `name`."""
     for field in need.carriers:
         if field in record.scalars:
             return field
+    if need.fact in record.scalars and record.owner in need.nouns:
+        return need.fact                       # an origin's own `origin_key` for `{origin_key}`
     if ITEM in record.scalars:
         return ITEM
     if "id" in need.carriers and record.own and record.owner in need.nouns and \
