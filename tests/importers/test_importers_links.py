@@ -137,6 +137,24 @@ def test_an_objects_field_named_like_the_parameter_carries_it() -> None:
         "response 200.results[].origin_key (the origin object)"
 
 
+def test_the_keys_of_a_map_name_its_entries() -> None:
+    """`GET .../metadata` returns `{<key>: value}`; a machine embeds the same map: both reveal
+    the `{key}` of `DELETE .../metadata/{key}`. A map of settings keyed by nothing needed does not."""
+    strings = {"type": "object", "additionalProperties": STRING}
+    draft = spec({
+        "/machines/{id}/metadata": listing(strings, "show_metadata"),
+        "/machines": listing(obj(machines={"type": "array", "items": obj(id=STRING, metadata=strings)}),
+                             "list_machines"),
+        "/machines/{id}/metadata/{key}": {"delete": {"operationId": "delete_key"}},
+        "/limits": listing(obj(quotas=strings), "show_limits"),
+    })
+    eps = draft.endpoints
+    assert eps["delete_key"].needs.keys() == {"machine_id", "metadata_key"}
+    assert eps["show_metadata"].produces["metadata_key"] == "response 200{} (the keys of a metadata map)"
+    assert "metadata_key" in eps["list_machines"].produces
+    assert eps["show_limits"].produces == {}
+
+
 def test_two_collections_of_the_same_name_stay_apart() -> None:
     clusters = obj(clusters={"type": "array", "items": obj(id=STRING)})
     draft = spec({

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathguard.importers.draft import Draft
 
 ITEM = "@item"      # the element of a list of scalars (`names: [string]`)
+KEYS = "@keys"      # the keys of a map (`metadata: {<key>: string}`)
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ def _named(reveals: dict[str, dict[str, str]] | None, name: str, index: _Index,
 def _where(record: Record, field: str) -> str:
     if field == ITEM:
         return f"{record.where} (a list of {record.owner})"
+    if field == KEYS:
+        return f"{record.where} (the keys of a {record.owner} map)"
     if field == "name" and not {"id", "uuid"} & record.scalars:
         return f"{record.where}.name (the {record.owner} object has no id: its name names it)"
     return f"{record.where}.{field} (the {record.owner} object)"
@@ -199,6 +202,8 @@ def _carrier(record: Record, need: Need) -> str | None:
         return need.fact                       # an origin's own `origin_key` for `{origin_key}`
     if ITEM in record.scalars:
         return ITEM
+    if KEYS in record.scalars and need.fact.endswith(("_key", "_name")):
+        return KEYS                            # `{key}` under `/metadata/`: the map's keys
     if "id" in need.carriers and record.own and record.owner in need.nouns and \
             not {"id", "uuid"} & record.scalars:
         stem = need.fact.rsplit("_", 1)[0]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pathguard.importers.classify import Flag
-from pathguard.importers.facts import ITEM, Record
+from pathguard.importers.facts import ITEM, KEYS, Record
 from pathguard.importers.naming import WRAPPERS, same_noun, singular, snake
 from pathguard.importers.refs import Refs, as_dict, as_list
 
@@ -35,7 +35,7 @@ class Shape:
 
     scalars: frozenset[str]
     lists: frozenset[str]
-    children: tuple[tuple[str, str, str, Any], ...]   # (key as written, snake key, list|object, schema)
+    children: tuple[tuple[str, str, str, Any], ...]   # (key as written, snake key, list|object|map, schema)
     names_something: bool                              # has an id, or is a `{name: ...}` stub
 
 
@@ -86,6 +86,12 @@ class Schemas:
             return not ({"properties", "items", "anyOf", "oneOf", "allOf", "$ref"} & node.keys())
         return any(self.scalar(v) for key in ("anyOf", "oneOf") for v in as_list(node.get(key)))
 
+    def map_of_scalars(self, schema: Any) -> bool:
+        """An object without properties whose values are scalars (`additionalProperties: string`)."""
+        node = self.node(schema)
+        extra = node.get("additionalProperties")
+        return not self.refs.properties(node) and isinstance(extra, dict) and self.scalar(extra)
+
     def shape(self, schema: Any) -> Shape | None:
         node = self.node(schema)
         if id(node) in self._shapes:
@@ -110,6 +116,8 @@ class Schemas:
                     children.append((key, name, "object", obj))
             elif self.refs.properties(sub):
                 children.append((key, name, "object", sub))
+            elif self.map_of_scalars(sub):
+                children.append((key, name, "map", sub))
         stub = {"name"} <= scalars and len(props) <= 2
         shape = Shape(frozenset(scalars), frozenset(lists), tuple(children),
                       bool({"id", "uuid"} & scalars) or stub)
@@ -147,6 +155,9 @@ class Schemas:
             return
         shape = self.shape(schema)
         if shape is None:
+            if owner and self.map_of_scalars(schema):   # `{<key>: value}`: its keys name things
+                out.append(Record(owner, frozenset({KEYS}), where=where + "{}", created=created,
+                                  own=owner == self._noun, creates=self._creates, scope=self._scope))
             return
         out.append(Record(owner, shape.scalars, shape.lists, where, created, own=owner == self._noun,
                           creates=self._creates, scope=self._scope))
@@ -160,7 +171,7 @@ class Schemas:
             return
         object_lists = [c for c in shape.children if c[2] == "list"]
         for key, name, kind, child in shape.children:
-            if kind == "list" or name in WRAPPERS:
+            if kind in ("list", "map") or name in WRAPPERS:
                 child_owner = owner if name in WRAPPERS else singular(name)
             else:
                 sub = self.shape(child)
