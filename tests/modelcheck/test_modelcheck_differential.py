@@ -23,8 +23,6 @@ from pathguard.modelcheck.replay import replay
 from pathguard.modelcheck.results import call_count, is_call
 from pathguard.modelcheck.system import Options, TransitionSystem
 
-VARS = {"x": ["x0", "x1", "x2"], "y": ["y0", "y1"]}
-FACTS = ["f0", "f1"]
 WHENS = ["actions > 1", "same_resource_reads >= 1", "writes < 2", "last == 'e0'",
          "same_endpoint >= 1", "deletes == 0 or reads >= 2", "not (critical > 0)"]
 

@@ -27,7 +27,7 @@ __all__ = ["Call", "calls", "operation_sequences", "policies", "sessions", "worl
 VARIABLES = {"x": ["x0", "x1", "x2"], "y": ["y0", "y1"]}
 FACTS = ["f0", "f1"]
 WHENS = ["actions > 1", "same_resource_reads >= 1", "writes < 2", "last == 'e0'", "same_endpoint >= 1",
-         "deletes == 0 or reads >= 2", "not (critical > 0)", "depth > 0"]
+         "deletes == 0 or reads >= 2", "not (critical > 0)", "depth > 0", "actions >= 3 and depth == 0"]
 
 
 class Call(NamedTuple):
@@ -36,8 +36,10 @@ class Call(NamedTuple):
 
 
 @st.composite
-def world_texts(draw: st.DrawFn, max_endpoints: int = 4) -> str:
-    """`endpoints.yaml` text of 2 to `max_endpoints` endpoints over two variables, with two hazards."""
+def world_texts(draw: st.DrawFn, max_endpoints: int = 4, reachable: bool = False) -> str:
+    """`endpoints.yaml` text of 2 to `max_endpoints` endpoints over two variables, with two hazards;
+    with `reachable`, `e1` reveals what `e0` needs and `e0` sets `x2`, so `h0` is reachable without
+    a policy (for tests that want counterexamples)."""
     endpoints: dict[str, Any] = {}
     for i in range(draw(st.integers(2, max(2, max_endpoints)))):
         ep: dict[str, Any] = {"kind": draw(st.sampled_from(["read", "write", "delete"])),
@@ -51,6 +53,9 @@ def world_texts(draw: st.DrawFn, max_endpoints: int = 4) -> str:
             var = draw(st.sampled_from(sorted(VARIABLES)))
             ep["sets"] = {var: draw(st.sampled_from(VARIABLES[var]))}
         endpoints[f"e{i}"] = ep
+    if reachable:
+        endpoints["e0"].update(needs=["f0"], sets={"x": "x2"}, when={"x": ["x0", "x1"]})
+        endpoints["e1"].update(produces=["f0"], needs=[])
     hazards = {"h0": {"x": "x2"}, "h1": {"x": draw(st.sampled_from(VARIABLES["x"])), "y": "y1"}}
     return yaml.safe_dump({"system": "generated",
                            "state": {v: {"values": vs, "initial": vs[0]} for v, vs in VARIABLES.items()},
@@ -64,11 +69,13 @@ def worlds(max_endpoints: int = 4) -> st.SearchStrategy[World]:
 
 
 @st.composite
-def policy_texts(draw: st.DrawFn, names: list[str], subagents: bool = True) -> str:
-    """`policy.yaml` text with every layer the analyses model, for endpoints `names`."""
-    p: dict[str, Any] = {"policy": "generated",
-                         "default": draw(st.sampled_from(["allow", "allow", "approval", "deny"])),
-                         "critical": draw(st.lists(st.sampled_from(names), unique=True, max_size=2))}
+def policy_texts(draw: st.DrawFn, names: list[str], subagents: bool = True, permissive: bool = False) -> str:
+    """`policy.yaml` text with every layer the analyses model, for endpoints `names`; with
+    `permissive`, the default allows and nothing is critical, so most hazards stay reachable."""
+    defaults = ["allow"] if permissive else ["allow", "allow", "approval", "deny"]
+    p: dict[str, Any] = {"policy": "generated", "default": draw(st.sampled_from(defaults)),
+                         "critical": draw(st.lists(st.sampled_from(names), unique=True,
+                                                   max_size=0 if permissive else 2))}
     rules = []
     for _ in range(draw(st.integers(0, 2))):
         rule: dict[str, Any] = {"match": draw(st.sampled_from(
