@@ -243,6 +243,12 @@ class _Builder:
                                         related=[clause] if clause else None,
                                         flows=[self.at.flow(r.steps or r.trace, msg)]))
 
+    def log(self) -> Json:
+        """The SARIF log of the results, each result's related locations numbered."""
+        for r in self.results:
+            _numbered(r.get("relatedLocations"))
+        return _log(self.results)
+
 
 def _numbered(related: list[Json] | None) -> list[Json] | None:
     if related is None:
@@ -259,9 +265,7 @@ def analyze_sarif(doc: AnalysisDocument, world: World, policy: CompiledPolicy | 
         b.path(path.calls, path.verdict)
     b.hazards(doc.hazards or {})
     b.bypasses(doc.bypasses or [], doc.target_reachable or [])
-    for r in b.results:
-        _numbered(r.get("relatedLocations"))
-    return _log(b.results)
+    return b.log()
 
 
 def check_sarif(result: CheckResult, world: World, policy: CompiledPolicy | None,
@@ -269,9 +273,7 @@ def check_sarif(result: CheckResult, world: World, policy: CompiledPolicy | None
     b = _Builder(world, policy, comparison)
     b.hazards(result.hazards)
     b.bypasses(result.bypasses, result.target_reachable)
-    for r in b.results:
-        _numbered(r.get("relatedLocations"))
-    return _log(b.results)
+    return b.log()
 
 
 def fuzz_sarif(report: FuzzReport, world: World, policy: CompiledPolicy | None,
