@@ -284,8 +284,8 @@ def _reveals(tools: dict[str, dict[str, Any]], readers: set[str], phrases: dict[
         for noun in sorted(wanted):
             if noun in nouns:
                 found[noun] = f"tool name shows it lists or reads `{noun}` (tools/list has no output schema)"
-            elif _lists(tools[name], noun):
-                found[noun] = f"description says it returns `{_lists(tools[name], noun)}`"
+            elif plural := _lists(tools[name], noun):
+                found[noun] = f"description says it returns `{plural}`"
         out[name] = found
     return out
 
